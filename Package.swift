@@ -1,0 +1,63 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 mode, explicit existentials, imports kept
+/// internal unless re-exported on purpose, and warnings treated as errors.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "Herald",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "herald", targets: ["herald"])
+    ],
+    targets: [
+        // System C libraries, each imported by exactly one adapter module below.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+
+        // Pure logic: no C module, no FoundationNetworking.
+        .target(name: "HeraldCore", swiftSettings: strict),
+
+        // One thin adapter per C library.
+        .target(name: "HeraldSQLite", dependencies: ["HeraldCore", "CSQLite"], swiftSettings: strict),
+        .target(name: "HeraldCurl", dependencies: ["HeraldCore", "CCurl"], swiftSettings: strict),
+        .target(name: "HeraldCrypto", dependencies: ["HeraldCore", "COpenSSL"], swiftSettings: strict),
+        .target(name: "HeraldHTTPServer", dependencies: ["HeraldCore", "CMicroHTTPD"], swiftSettings: strict),
+
+        // Wiring, configuration and the CLI commands, as a testable library.
+        .target(
+            name: "HeraldApp",
+            dependencies: ["HeraldCore", "HeraldSQLite", "HeraldCurl", "HeraldCrypto", "HeraldHTTPServer"],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "herald", dependencies: ["HeraldApp"], swiftSettings: strict),
+
+        .testTarget(
+            name: "HeraldCoreTests",
+            dependencies: ["HeraldCore"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "HeraldCryptoTests",
+            dependencies: ["HeraldCore", "HeraldCrypto"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "HeraldSQLiteTests", dependencies: ["HeraldCore", "HeraldSQLite"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldAppTests",
+            dependencies: ["HeraldCore", "HeraldApp", "HeraldCrypto", "HeraldCurl", "HeraldHTTPServer", "HeraldSQLite"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+    ]
+)

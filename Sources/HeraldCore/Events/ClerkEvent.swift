@@ -1,0 +1,106 @@
+/// What the intake does with one verified webhook body.
+public enum IntakeDecision: Sendable, Equatable {
+    /// An `email.created` / `sms.created` event (usable or not): stored as a message.
+    case record(MessageDraft)
+    /// Another event type: answered 2xx and counted, nothing else stored.
+    case ignore(eventType: String)
+}
+
+/// A message as the intake stores it: the facts taken from the event, and its first state.
+public struct MessageDraft: Sendable, Equatable {
+    public var eventType: String
+    public var channel: Channel?
+    public var clerkID: String?
+    public var slug: String?
+    public var recipient: String?
+    /// `queued` for a usable event, `skipped` when Clerk delivers it, `failed` when unusable.
+    public var status: MessageStatus
+    /// For `failed`: why (a ``UnusableReason`` code); for `skipped`: `delivered_by_clerk`.
+    public var reason: String?
+    /// Clerk's rendered subject, kept for listing (email only).
+    public var subject: String?
+
+    public init(
+        eventType: String, channel: Channel?, clerkID: String? = nil, slug: String? = nil,
+        recipient: String? = nil, status: MessageStatus, reason: String? = nil, subject: String? = nil
+    ) {
+        self.eventType = eventType
+        self.channel = channel
+        self.clerkID = clerkID
+        self.slug = slug
+        self.recipient = recipient
+        self.status = status
+        self.reason = reason
+        self.subject = subject
+    }
+}
+
+/// Why a correctly signed event cannot be delivered. Stable codes.
+public enum UnusableReason: String, Sendable, CaseIterable {
+    case invalidJSON = "invalid_json"
+    case notAnEvent = "not_an_event"
+    case missingData = "missing_data"
+    case missingRecipient = "missing_recipient"
+    case invalidEmailAddress = "invalid_email_address"
+    case invalidPhoneNumber = "invalid_phone_number"
+    case missingContent = "missing_content"
+}
+
+/// Decoding of Clerk's webhook envelope (`{type, object, data, ...}`) for the two events
+/// Herald handles. Works on the raw bytes that were verified.
+public enum ClerkEvent {
+    public static let emailCreated = "email.created"
+    public static let smsCreated = "sms.created"
+
+    public static func decide(body: [UInt8]) -> IntakeDecision {
+        guard let root = try? JSONValue.parse(body) else {
+            return .record(MessageDraft(eventType: "unknown", channel: nil, status: .failed, reason: UnusableReason.invalidJSON.rawValue))
+        }
+        return decide(root)
+    }
+
+    public static func decide(_ root: JSONValue) -> IntakeDecision {
+        guard case .object = root, let type = root["type"]?.stringValue, !type.isEmpty else {
+            return .record(MessageDraft(eventType: "unknown", channel: nil, status: .failed, reason: UnusableReason.notAnEvent.rawValue))
+        }
+        let channel: Channel
+        switch type {
+        case emailCreated: channel = .email
+        case smsCreated: channel = .sms
+        default: return .ignore(eventType: String(type.prefix(100)))
+        }
+        func fail(_ reason: UnusableReason, _ draft: MessageDraft) -> IntakeDecision {
+            var draft = draft
+            draft.status = .failed
+            draft.reason = reason.rawValue
+            return .record(draft)
+        }
+        var draft = MessageDraft(eventType: type, channel: channel, status: .queued)
+        guard let data = root["data"], case .object = data else {
+            return fail(.missingData, draft)
+        }
+        draft.clerkID = data["id"]?.stringValue.map { String($0.prefix(100)) }
+        draft.slug = data["slug"]?.stringValue.map { String($0.prefix(100)) }
+        let recipientKey = channel == .email ? "to_email_address" : "to_phone_number"
+        let recipient = data[recipientKey]?.stringValue
+        draft.recipient = recipient.map { String($0.prefix(320)) }
+        if channel == .email { draft.subject = data["subject"]?.stringValue.map { String($0.prefix(500)) } }
+
+        if data["delivered_by_clerk"]?.boolValue == true {
+            draft.status = .skipped
+            draft.reason = "delivered_by_clerk"
+            return .record(draft)
+        }
+        guard let recipient, !recipient.isEmpty else { return fail(.missingRecipient, draft) }
+        switch channel {
+        case .email:
+            guard Recipient.isValidEmail(recipient) else { return fail(.invalidEmailAddress, draft) }
+            let hasClerkRendering = data["body"]?.stringValue != nil || data["body_plain"]?.stringValue != nil
+            guard hasClerkRendering || draft.slug != nil else { return fail(.missingContent, draft) }
+        case .sms:
+            guard Recipient.isValidPhone(recipient) else { return fail(.invalidPhoneNumber, draft) }
+            guard data["message"]?.stringValue != nil || draft.slug != nil else { return fail(.missingContent, draft) }
+        }
+        return .record(draft)
+    }
+}

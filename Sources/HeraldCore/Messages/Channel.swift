@@ -1,0 +1,5 @@
+/// How a message reaches its recipient.
+public enum Channel: String, Sendable, CaseIterable, Codable {
+    case email
+    case sms
+}

@@ -1,0 +1,90 @@
+import Foundation
+import HeraldCore
+import Testing
+
+func fixture(_ name: String) throws -> [UInt8] {
+    let url = try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: "json"))
+    return [UInt8](try Data(contentsOf: url))
+}
+
+func mutated(_ name: String, _ change: (inout [String: JSONValue]) -> Void) throws -> [UInt8] {
+    guard case .object(var root) = try JSONValue.parse(try fixture(name)),
+        case .object(var data) = root["data"]
+    else { throw JSONValue.ParseError() }
+    change(&data)
+    root["data"] = .object(data)
+    return Array(JSONValue.object(root).serialized().utf8)
+}
+
+@Suite struct ClerkEventTests {
+    @Test func sampleEmailEventIsQueued() throws {
+        let decision = ClerkEvent.decide(body: try fixture("email.created"))
+        #expect(decision == .record(MessageDraft(
+            eventType: "email.created", channel: .email, clerkID: "ema_3Fq8ZtK9wQ4sVb6NcX2yLm0PaJr",
+            slug: "verification_code", recipient: "user@example.com", status: .queued,
+            subject: "482913 is your verification code")))
+    }
+
+    @Test func sampleSMSEventIsQueued() throws {
+        let decision = ClerkEvent.decide(body: try fixture("sms.created"))
+        #expect(decision == .record(MessageDraft(
+            eventType: "sms.created", channel: .sms, clerkID: "sms_3Fq90aB4cD6eF8gH0iJ2kL4mN6o",
+            slug: "verification_code", recipient: "+15555550123", status: .queued)))
+    }
+
+    @Test func deliveredByClerkIsSkipped() throws {
+        let body = try mutated("email.created") { $0["delivered_by_clerk"] = .bool(true) }
+        guard case .record(let draft) = ClerkEvent.decide(body: body) else { Issue.record("not recorded"); return }
+        #expect(draft.status == .skipped)
+        #expect(draft.reason == "delivered_by_clerk")
+    }
+
+    @Test(arguments: [
+        ("to_email_address", JSONValue.null, UnusableReason.missingRecipient),
+        ("to_email_address", .string(""), .missingRecipient),
+        ("to_email_address", .string("user@example.com\r\nBcc: x@evil.test"), .invalidEmailAddress),
+        ("to_email_address", .string("<user@example.com>"), .invalidEmailAddress),
+        ("to_email_address", .string("no-at-sign.example.com"), .invalidEmailAddress),
+        ("to_email_address", .int(5), .missingRecipient),
+    ])
+    func unusableEmails(_ key: String, _ value: JSONValue, _ reason: UnusableReason) throws {
+        let body = try mutated("email.created") { $0[key] = value }
+        guard case .record(let draft) = ClerkEvent.decide(body: body) else { Issue.record("not recorded"); return }
+        #expect(draft.status == .failed)
+        #expect(draft.reason == reason.rawValue)
+    }
+
+    @Test(arguments: ["5555550123", "+0123456789", "+1 555 555 0123", "+1555\n5550123", "+12"])
+    func invalidPhoneNumbers(_ number: String) throws {
+        let body = try mutated("sms.created") { $0["to_phone_number"] = .string(number) }
+        guard case .record(let draft) = ClerkEvent.decide(body: body) else { Issue.record("not recorded"); return }
+        #expect(draft.reason == UnusableReason.invalidPhoneNumber.rawValue)
+    }
+
+    @Test func garbageAndOtherTypes() {
+        #expect(ClerkEvent.decide(body: Array("not json".utf8))
+            == .record(MessageDraft(eventType: "unknown", channel: nil, status: .failed, reason: "invalid_json")))
+        #expect(ClerkEvent.decide(body: Array("[1,2]".utf8))
+            == .record(MessageDraft(eventType: "unknown", channel: nil, status: .failed, reason: "not_an_event")))
+        #expect(ClerkEvent.decide(body: Array(#"{"type":"user.created","data":{}}"#.utf8)) == .ignore(eventType: "user.created"))
+        #expect(ClerkEvent.decide(body: Array(#"{"type":"email.created"}"#.utf8))
+            == .record(MessageDraft(eventType: "email.created", channel: .email, status: .failed, reason: "missing_data")))
+    }
+
+    @Test(arguments: [
+        ("user@example.com", true), ("first.last+tag@sub.example.co.uk", true), ("josé@exämple.com", true),
+        ("user@localhost", false), ("user@@example.com", false), (".user@example.com", false),
+        ("us er@example.com", false), ("user@exa_mple.com", false), ("user@-example.com", false),
+        ("\"quoted\"@example.com", false), ("user@example.com\n", false),
+    ])
+    func emailValidation(_ address: String, _ valid: Bool) {
+        #expect(Recipient.isValidEmail(address) == valid)
+    }
+
+    @Test func jsonValueRoundTrip() throws {
+        let value = try JSONValue.parse(Array(#"{"a":[1,2.5,true,null,"x\n\u2028"],"b":{"c":"d"}}"#.utf8))
+        #expect(value.value(atPath: "b.c") == .string("d"))
+        #expect(try JSONValue.parse(Array(value.serialized().utf8)) == value)
+        #expect(value["a"] == .array([.int(1), .double(2.5), .bool(true), .null, .string("x\n\u{2028}")]))
+    }
+}
