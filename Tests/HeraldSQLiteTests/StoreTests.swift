@@ -1,1 +1,124 @@
+import Foundation
+import HeraldCore
+import HeraldSQLite
 import Testing
+
+/// A fresh database file in its own temporary folder.
+func temporaryDatabase() throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-sqlite-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent("nested/herald.db").path
+}
+
+let draft = MessageDraft(
+    eventType: "email.created", channel: .email, clerkID: "ema_1", slug: "verification_code",
+    recipient: "user@example.com", status: .queued, subject: "123456 is your code")
+
+@Suite struct StoreTests {
+    @Test func insertIsDurableAndDeduplicatedAcrossReopen() throws {
+        let path = try temporaryDatabase()
+        do {
+            let store = try MessageStore(path: path)
+            let first = try store.connection.transaction { try store.insert(webhookID: "msg_a", draft: draft, payload: [1, 2], now: 1000) }
+            #expect(first == InsertOutcome(id: 1, status: .queued, duplicate: false))
+        }
+        let reopened = try MessageStore(path: path)
+        var skipped = draft
+        skipped.status = .skipped
+        let again = try reopened.connection.transaction {
+            try reopened.insert(webhookID: "msg_a", draft: skipped, payload: [9], now: 2000)
+        }
+        #expect(again == InsertOutcome(id: 1, status: .queued, duplicate: true))
+        #expect(try reopened.messages(matching: MessageFilter()).count == 1)
+        #expect(try reopened.payload(messageID: 1) == [1, 2])
+        #expect(try reopened.history(messageID: 1).map(\.status) == [.queued])
+    }
+
+    @Test func filtersAndLookups() throws {
+        let store = try MessageStore(path: try temporaryDatabase())
+        var sms = draft
+        sms.channel = .sms
+        sms.eventType = "sms.created"
+        sms.recipient = "+15555550123"
+        sms.clerkID = "sms_9"
+        var failed = draft
+        failed.status = .failed
+        failed.reason = "invalid_email_address"
+        try store.connection.transaction {
+            _ = try store.insert(webhookID: "msg_1", draft: draft, payload: [], now: 1_000)
+            _ = try store.insert(webhookID: "msg_2", draft: sms, payload: [], now: 2_000)
+            _ = try store.insert(webhookID: "msg_3", draft: failed, payload: [], now: 3_000)
+        }
+        #expect(try store.messages(matching: MessageFilter()).map(\.id) == [3, 2, 1])
+        #expect(try store.messages(matching: MessageFilter(channel: .sms)).map(\.id) == [2])
+        #expect(try store.messages(matching: MessageFilter(status: .failed)).first?.lastError == "invalid_email_address")
+        #expect(try store.messages(matching: MessageFilter(recipient: "USER@example.com")).map(\.id) == [3, 1])
+        #expect(try store.messages(matching: MessageFilter(since: 2_000)).map(\.id) == [3, 2])
+        #expect(try store.messages(matching: MessageFilter(limit: 1)).map(\.id) == [3])
+        #expect(try store.message("msg_2")?.id == 2)
+        #expect(try store.message("sms_9")?.id == 2)
+        #expect(try store.message("99") == nil)
+        #expect(try store.events(after: 1).map(\.messageID) == [2, 3])
+        #expect(try store.latestSequence() == 3)
+        #expect(try store.statusCounts() == [.queued: 2, .failed: 1])
+    }
+
+    @Test func groupCommitAnswersEveryConcurrentWriterOnce() async throws {
+        let path = try temporaryDatabase()
+        let writer = try StoreWriter(path: path)
+        let outcomes = try await withThrowingTaskGroup(of: InsertOutcome.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    try await writer.write { store in
+                        try store.insert(webhookID: "msg_\(index % 150)", draft: draft, payload: [], now: Int64(index))
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        writer.close()
+        #expect(outcomes.count == 200)
+        #expect(outcomes.filter { !$0.duplicate }.count == 150)
+        #expect(Set(outcomes.map(\.id)).count == 150)
+        let store = try MessageStore(path: path)
+        #expect(try store.messages(matching: MessageFilter(limit: 1000)).count == 150)
+    }
+
+    @Test func aFailingJobDoesNotUndoItsBatch() throws {
+        let path = try temporaryDatabase()
+        let writer = try StoreWriter(path: path)
+        let threads = (0..<8).map { index in
+            Thread {
+                if index == 3 {
+                    _ = try? writer.writeBlocking { store -> Int in
+                        _ = try store.insert(webhookID: "msg_bad", draft: draft, payload: [], now: 1)
+                        throw SQLiteError(code: 1, message: "boom")
+                    }
+                } else {
+                    _ = try? writer.writeBlocking { try $0.insert(webhookID: "msg_\(index)", draft: draft, payload: [], now: 1) }
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.01) }
+        writer.close()
+        let store = try MessageStore(path: path)
+        #expect(try store.messages(matching: MessageFilter()).count == 7)
+        #expect(try store.message("msg_bad") == nil)
+        #expect(throws: (any Error).self) { try writer.writeBlocking { _ in 1 } }
+    }
+
+    @Test func ignoredEventTypesAreCounted() throws {
+        let store = try MessageStore(path: try temporaryDatabase())
+        try store.countIgnoredEvent(type: "user.created", now: 1)
+        try store.countIgnoredEvent(type: "user.created", now: 2)
+        #expect(try store.ignoredEventCounts() == ["user.created": 2])
+    }
+
+    @Test func aFileThatIsNotADatabaseIsAClearError() throws {
+        let path = try temporaryDatabase()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data("this is not sqlite".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: SQLiteError.self) { try MessageStore(path: path) }
+    }
+}

@@ -1,0 +1,56 @@
+/// The store's schema, versioned with `PRAGMA user_version`. Each migration runs once,
+/// in order, in a transaction.
+enum Schema {
+    static let migrations: [String] = [
+        // 1: messages, their history, counters of ignored event types.
+        """
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            webhook_id TEXT NOT NULL UNIQUE,
+            clerk_id TEXT,
+            event_type TEXT NOT NULL,
+            channel TEXT,
+            slug TEXT,
+            recipient TEXT,
+            subject TEXT,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            next_attempt_at INTEGER,
+            payload BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX messages_status_due ON messages (status, next_attempt_at);
+        CREATE INDEX messages_created ON messages (created_at);
+        CREATE TABLE message_events (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            at INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            detail TEXT
+        ) STRICT;
+        CREATE INDEX message_events_message ON message_events (message_id);
+        CREATE TABLE event_counters (
+            event_type TEXT PRIMARY KEY,
+            count INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL
+        ) STRICT;
+        """
+    ]
+
+    static func migrate(_ connection: Connection) throws {
+        try connection.transaction {
+            let statement = try connection.statement("PRAGMA user_version")
+            let version = try statement.step() ? Int(statement.int(0)) : 0
+            guard version <= migrations.count else {
+                throw SQLiteError(
+                    code: 0, message: "database schema version \(version) is newer than this Herald (\(migrations.count))")
+            }
+            for index in version..<migrations.count {
+                try connection.execute(migrations[index])
+                try connection.execute("PRAGMA user_version = \(index + 1)")
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+public import HeraldCore
+
+/// Owns a ``MessageStore`` on one dedicated thread and runs write jobs with group commit:
+/// every job waiting when the thread comes round runs in one transaction (each in its own
+/// savepoint, so one failing job does not undo the others), then one commit makes them all
+/// durable, then every caller is answered. Callers never wait on Swift's cooperative pool:
+/// the blocking entry point is for C threads (the HTTP server's), the async one suspends.
+public final class StoreWriter: Sendable {
+    private final class Job: @unchecked Sendable {
+        // Touched only by the writer thread between submission and completion.
+        let run: (MessageStore) throws -> Void
+        let finish: (Result<Void, any Error>) -> Void
+        init(run: @escaping (MessageStore) throws -> Void, finish: @escaping (Result<Void, any Error>) -> Void) {
+            self.run = run
+            self.finish = finish
+        }
+    }
+
+    /// Queue state, guarded by `condition`'s lock.
+    private final class Queue: @unchecked Sendable {
+        // All fields are read and written only while `condition` is locked.
+        let condition = NSCondition()
+        var jobs: [Job] = []
+        var stopping = false
+        var stopped = false
+    }
+
+    private let queue = Queue()
+    private let logger: Logger
+    public let maxBatch: Int
+
+    /// Opens the store at `path` on a new thread. Throws if it cannot be opened.
+    public init(path: String, logger: Logger = .disabled, maxBatch: Int = 1024) throws {
+        self.logger = logger
+        self.maxBatch = maxBatch
+        let opened = OpenResult()
+        let queue = self.queue
+        let thread = Thread { [logger, maxBatch] in
+            let store: MessageStore
+            do {
+                store = try MessageStore(path: path)
+                opened.set(.success(()))
+            } catch {
+                opened.set(.failure(error))
+                return
+            }
+            StoreWriter.loop(store: store, queue: queue, logger: logger, maxBatch: maxBatch)
+        }
+        thread.name = "herald-store"
+        thread.start()
+        try opened.wait().get()
+    }
+
+    /// Runs `body` in the next group commit and returns its result once committed.
+    /// Blocks the calling thread: call it from a dedicated (C) thread only.
+    public func writeBlocking<T: Sendable>(_ body: @escaping @Sendable (MessageStore) throws -> T) throws -> T {
+        let done = OpenResult()
+        let box = Box<T>()
+        submit(Job(run: { store in box.value = try body(store) }, finish: { done.set($0) }))
+        try done.wait().get()
+        return box.value!
+    }
+
+    /// Runs `body` in the next group commit and returns its result once committed.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (MessageStore) throws -> T) async throws -> T {
+        let box = Box<T>()
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            submit(Job(run: { store in box.value = try body(store) }, finish: { continuation.resume(with: $0) }))
+        }
+        return box.value!
+    }
+
+    /// Finishes queued jobs, then closes the store. Later writes fail.
+    public func close() {
+        queue.condition.lock()
+        queue.stopping = true
+        queue.condition.broadcast()
+        while !queue.stopped { queue.condition.wait() }
+        queue.condition.unlock()
+    }
+
+    private func submit(_ job: Job) {
+        queue.condition.lock()
+        if queue.stopping {
+            queue.condition.unlock()
+            job.finish(.failure(SQLiteError(code: 0, message: "the store is closed")))
+            return
+        }
+        queue.jobs.append(job)
+        queue.condition.signal()
+        queue.condition.unlock()
+    }
+
+    private static func loop(store: MessageStore, queue: Queue, logger: Logger, maxBatch: Int) {
+        let connection = store.connection
+        while true {
+            queue.condition.lock()
+            while queue.jobs.isEmpty && !queue.stopping { queue.condition.wait() }
+            if queue.jobs.isEmpty && queue.stopping {
+                queue.stopped = true
+                queue.condition.broadcast()
+                queue.condition.unlock()
+                return
+            }
+            let batch = Array(queue.jobs.prefix(maxBatch))
+            queue.jobs.removeFirst(batch.count)
+            queue.condition.unlock()
+
+            var outcomes: [Result<Void, any Error>] = []
+            outcomes.reserveCapacity(batch.count)
+            do {
+                try connection.execute("BEGIN IMMEDIATE")
+                for job in batch {
+                    try connection.execute("SAVEPOINT job")
+                    do {
+                        try job.run(store)
+                        try connection.execute("RELEASE job")
+                        outcomes.append(.success(()))
+                    } catch {
+                        try connection.execute("ROLLBACK TO job; RELEASE job")
+                        outcomes.append(.failure(error))
+                    }
+                }
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                logger.error("store commit failed", ["error": "\(error)", "batch.size": "\(batch.count)"])
+                outcomes = Array(repeating: .failure(error), count: batch.count)
+            }
+            for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+        }
+    }
+}
+
+/// A one-shot result that one thread sets and another waits for.
+private final class OpenResult: @unchecked Sendable {
+    // `result` is guarded by `condition`.
+    private let condition = NSCondition()
+    private var result: Result<Void, any Error>?
+
+    func set(_ value: Result<Void, any Error>) {
+        condition.lock()
+        result = value
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait() -> Result<Void, any Error> {
+        condition.lock()
+        defer { condition.unlock() }
+        while result == nil { condition.wait() }
+        return result!
+    }
+}
+
+/// Carries a job's value from the writer thread to the caller; written before the
+/// completion that publishes it.
+private final class Box<T>: @unchecked Sendable {
+    var value: T?
+}
