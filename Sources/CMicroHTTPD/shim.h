@@ -6,18 +6,34 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 
-/// Fixed-arity wrapper for the variadic MHD_start_daemon: all options go through one
-/// MHD_OPTION_ARRAY terminated by MHD_OPTION_END.
-static inline struct MHD_Daemon *cmhd_start(unsigned int flags, uint16_t port,
+/// Fixed-arity wrapper for the variadic MHD_start_daemon with the options Herald uses.
+static inline struct MHD_Daemon *cmhd_start(unsigned int flags,
                                             MHD_AccessHandlerCallback handler, void *handler_cls,
-                                            struct MHD_OptionItem *options) {
-    return MHD_start_daemon(flags, port, NULL, NULL, handler, handler_cls,
-                            MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+                                            MHD_RequestCompletedCallback completed, void *completed_cls,
+                                            const struct sockaddr *address,
+                                            unsigned int connection_limit,
+                                            unsigned int per_ip_connection_limit,
+                                            unsigned int connection_timeout_seconds,
+                                            unsigned int listen_backlog) {
+    return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+                            MHD_OPTION_SOCK_ADDR, address,
+                            MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip_connection_limit,
+                            MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
+                            MHD_OPTION_LISTEN_BACKLOG_SIZE, listen_backlog,
+                            MHD_OPTION_END);
 }
 
 /// Fixed-arity wrapper for MHD_get_daemon_info(MHD_DAEMON_INFO_BIND_PORT).
 static inline uint16_t cmhd_bound_port(struct MHD_Daemon *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info == NULL ? 0 : info->port;
+}
+
+/// Fixed-arity wrapper for MHD_get_connection_info(MHD_CONNECTION_INFO_CLIENT_ADDRESS).
+static inline const struct sockaddr *cmhd_client_address(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    return info == NULL ? NULL : info->client_addr;
 }
 #endif

@@ -1,1 +1,4 @@
-print("herald")
+import Foundation
+import HeraldApp
+
+exit(CLI.run(arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment))

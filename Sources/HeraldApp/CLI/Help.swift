@@ -1,0 +1,76 @@
+/// Help texts for `herald help [COMMAND]`.
+enum Help {
+    static let overview = """
+        herald: delivery gateway for Clerk's email.created / sms.created webhooks
+
+        Usage: herald <command> [options]
+
+        Commands:
+          serve       receive signed webhooks and store them (the gateway)
+          log         list messages, newest first; --follow streams changes
+          show        one message with its history
+          simulate    sign and post a realistic Clerk event, for local testing
+          version     print the version
+          help        this text, or 'herald help <command>'
+
+        Configuration comes from the environment (HERALD_LISTEN, HERALD_DATABASE,
+        HERALD_WEBHOOK_SECRET, ...) over config/herald.json; see README.md.
+
+        """
+
+    static func command(_ name: String) -> String? {
+        switch name {
+        case "serve": serve
+        case "log": log
+        case "show": show
+        case "simulate": simulate
+        case "version": "Usage: herald version\n"
+        case "help": "Usage: herald help [COMMAND]\n"
+        default: nil
+        }
+    }
+
+    static let serve = """
+        Usage: herald serve [--dev]
+
+        Receives webhooks at POST <webhook_path> (default /webhooks/clerk), verifies their
+        Svix signatures, and answers 2xx once the message is durably stored.
+        Also serves GET /healthz and GET /metrics.
+
+          --dev    development run: accept the built-in development secret (and use it
+                   when no secret is set). Never use in production.
+
+        Stops cleanly on SIGTERM or SIGINT: stops intake, finishes requests in flight,
+        closes the store.
+
+        """
+
+    static let log = """
+        Usage: herald log [--status S] [--channel email|sms] [--slug S] [--to ADDR]
+                          [--since 30m|2h|7d] [--limit N] [--json] [--follow]
+
+        Lists messages, newest first: an aligned table on a terminal, tab-separated
+        values otherwise, one JSON object per line with --json. --follow prints the
+        matching messages, oldest first, then each state change as it happens.
+
+        """
+
+    static let show = """
+        Usage: herald show ID [--json]
+
+        Shows one message and its history. ID is the message number, the webhook id
+        (msg_...) or Clerk's id (ema_..., sms_...).
+
+        """
+
+    static let simulate = """
+        Usage: herald simulate email|sms [--slug S] [--to ADDR] [--event FILE] [--url URL]
+                                         [--id MSG_ID] [--delivered-by-clerk]
+
+        Builds a realistic Clerk event (or reads FILE, sent byte for byte unless --slug or
+        --to change it), signs it with the configured secret (the development secret when
+        none is set) and posts it to the local gateway, or to URL.
+        --id reuses a webhook id, to see deduplication at work.
+
+        """
+}

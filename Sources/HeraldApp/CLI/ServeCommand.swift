@@ -1,0 +1,72 @@
+import Foundation
+import HeraldCore
+import HeraldCrypto
+import HeraldHTTPServer
+import HeraldSQLite
+
+/// `herald serve`: the gateway process.
+enum ServeCommand {
+    static func run(_ arguments: [String], environment: [String: String], output: Output) throws {
+        let parsed = try Arguments(arguments, options: [], flags: ["dev"])
+        try parsed.expectPositionals(max: 0, usage: "herald serve [--dev]")
+        let development = parsed.flag("dev") || environment["HERALD_DEV"] == "1"
+        var configuration = try Configuration.load(environment: environment)
+        let logger = CLI.logger(configuration)
+
+        if configuration.secrets.isEmpty {
+            guard development else {
+                throw ConfigurationError(
+                    "no webhook signing secret: set HERALD_WEBHOOK_SECRET to the endpoint's secret (whsec_...) from the Clerk dashboard")
+            }
+            configuration.secrets = try WebhookSecret.parseList(Configuration.developmentSecret)
+            configuration.secretSource = "development secret"
+        } else if configuration.usesDevelopmentSecret && !development {
+            throw ConfigurationError(
+                "\(configuration.secretSource ?? "the secret") is the development secret; set the endpoint's real secret, or pass --dev for a local run")
+        }
+
+        // Block the stop signals before any thread starts, so only sigwait below sees them.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGTERM)
+        sigaddset(&stopSignals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+        let writer: StoreWriter
+        do {
+            writer = try StoreWriter(path: configuration.databasePath, logger: logger)
+        } catch {
+            throw CommandError("cannot open the store at \(configuration.databasePath): \(error)")
+        }
+        let verifier = WebhookVerifier(secrets: configuration.secrets, authenticator: OpenSSLAuthenticator())
+        let intake = Intake(verifier: verifier, writer: writer, webhookPath: configuration.webhookPath, logger: logger)
+        var http = configuration.http
+        http.host = configuration.listenHost
+        http.port = configuration.listenPort
+        let server: HTTPServer
+        do {
+            server = try HTTPServer(configuration: http, handler: intake)
+        } catch {
+            writer.close()
+            throw CommandError("\(error)")
+        }
+        var started: Logger.Metadata = [
+            "listen": "\(configuration.listenHost.contains(":") ? "[\(configuration.listenHost)]" : configuration.listenHost):\(server.port)",
+            "webhook.path": configuration.webhookPath, "database": configuration.databasePath,
+            "secrets": "\(configuration.secrets.count) from \(configuration.secretSource ?? "?")",
+        ]
+        if let file = configuration.configFile { started["config"] = file }
+        if development { started["mode"] = "development" }
+        logger.notice("herald listening", started)
+        if development {
+            logger.warning("development mode: do not expose this instance; try 'herald simulate email' in another terminal")
+        }
+
+        var received: Int32 = 0
+        sigwait(&stopSignals, &received)
+        logger.notice("stopping", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])
+        server.stop()
+        writer.close()
+        logger.notice("stopped")
+    }
+}

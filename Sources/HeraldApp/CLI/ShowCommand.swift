@@ -1,0 +1,41 @@
+import Foundation
+import HeraldCore
+import HeraldSQLite
+
+/// `herald show ID`: one message with its history.
+enum ShowCommand {
+    static func run(_ arguments: [String], environment: [String: String], output: Output) throws {
+        let parsed = try Arguments(arguments, options: [], flags: ["json"])
+        guard parsed.positionals.count == 1 else { throw UsageError("Usage: herald show ID [--json]") }
+        let reference = parsed.positionals[0]
+        let configuration = try Configuration.load(environment: environment)
+        let store = try StoreAccess.open(configuration)
+        guard let record = try store.message(reference) else { throw CommandError("no message \(reference)") }
+        let history = try store.history(messageID: record.id)
+        if parsed.flag("json") {
+            let events = history.map { event in
+                "{\"at\":\(JSONValue.quote(Timestamps.iso8601(milliseconds: event.at))),\"status\":\(JSONValue.quote(event.status.rawValue)),\"detail\":\(event.detail.map(JSONValue.quote) ?? "null")}"
+            }
+            output.write(RecordPrinter.json(record, extra: [("history", "[" + events.joined(separator: ",") + "]")]) + "\n")
+            return
+        }
+        let rows: [[String]] = [
+            ["message", String(record.id)],
+            ["status", record.status.rawValue],
+            ["channel", record.channel?.rawValue ?? "-"],
+            ["slug", record.slug ?? "-"],
+            ["to", record.recipient ?? "-"],
+            ["subject (Clerk)", record.subject ?? "-"],
+            ["attempts", String(record.attempts)],
+            ["last error", record.lastError ?? "-"],
+            ["event", record.eventType],
+            ["webhook id", record.webhookID],
+            ["clerk id", record.clerkID ?? "-"],
+            ["created", Timestamps.short(milliseconds: record.createdAt) + " UTC"],
+            ["updated", Timestamps.short(milliseconds: record.updatedAt) + " UTC"],
+        ]
+        output.write(Table.render(rows))
+        output.write("\nhistory:\n")
+        output.write(Table.render(history.map { ["  " + Timestamps.short(milliseconds: $0.at), $0.status.rawValue, $0.detail ?? ""] }))
+    }
+}

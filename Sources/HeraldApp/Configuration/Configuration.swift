@@ -1,0 +1,177 @@
+import Foundation
+public import HeraldCore
+public import HeraldHTTPServer
+
+/// Herald's settings: environment variables first (twelve-factor), a JSON file for
+/// structure, embedded defaults for everything else. Secrets come only from the
+/// environment.
+public struct Configuration: Sendable {
+    /// The development secret `make run` uses. `herald serve` refuses it unless `--dev`.
+    public static let developmentSecret = "whsec_ZGV2ZWxvcG1lbnQtb25seS1kby1ub3QtdXNl"
+    public static let defaultConfigPath = "config/herald.json"
+    public static let secretVariables = ["HERALD_WEBHOOK_SECRET", "CLERK_WEBHOOK_SIGNING_SECRET", "CLERK_WEBHOOK_SECRET"]
+
+    public var listenHost = "127.0.0.1"
+    public var listenPort: UInt16 = 8787
+    public var webhookPath = "/webhooks/clerk"
+    public var databasePath = "var/herald.db"
+    public var templatesPath = "templates"
+    public var logLevel = Logger.Level.info
+    public var http = HTTPServerConfiguration()
+    /// Signing secrets, from the environment; empty when none is set.
+    public var secrets: [WebhookSecret] = []
+    /// Which variable the secrets came from.
+    public var secretSource: String?
+    /// The file that was read, if any.
+    public var configFile: String?
+
+    public init() {}
+
+    /// Whether the configured secrets are exactly the development secret.
+    public var usesDevelopmentSecret: Bool {
+        guard let development = try? WebhookSecret(parsing: Self.developmentSecret) else { return false }
+        return secrets.contains(development)
+    }
+
+    /// Reads the JSON file (`HERALD_CONFIG`, else `config/herald.json` when present), then
+    /// the environment on top.
+    public static func load(environment: [String: String]) throws(ConfigurationError) -> Configuration {
+        var configuration = Configuration()
+        let explicit = environment["HERALD_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = explicit ?? Self.defaultConfigPath
+        if explicit != nil || FileManager.default.fileExists(atPath: path) {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigurationError("cannot read configuration file \(path)")
+            }
+            try configuration.apply(file: [UInt8](data), path: path)
+            configuration.configFile = path
+        }
+        try configuration.apply(environment: environment)
+        return configuration
+    }
+
+    mutating func apply(file bytes: [UInt8], path: String) throws(ConfigurationError) {
+        guard let root = try? JSONValue.parse(bytes), case .object(let members) = root else {
+            throw ConfigurationError("\(path): not a JSON object")
+        }
+        for (key, value) in members where !key.hasPrefix("$") {
+            switch key {
+            case "listen": try setListen(try Self.string(value, key, path))
+            case "webhook_path": webhookPath = try Self.path(try Self.string(value, key, path), key)
+            case "database": databasePath = try Self.string(value, key, path)
+            case "templates": templatesPath = try Self.string(value, key, path)
+            case "log_level": logLevel = try Self.level(try Self.string(value, key, path))
+            case "http":
+                guard case .object(let limits) = value else { throw ConfigurationError("\(path): \"http\" must be an object") }
+                for (limit, number) in limits where !limit.hasPrefix("$") {
+                    let amount = try Self.positive(number, "http.\(limit)", path)
+                    switch limit {
+                    case "max_body_bytes": http.maxBodyBytes = amount
+                    case "connection_limit": http.connectionLimit = amount
+                    case "per_ip_connection_limit": http.perIPConnectionLimit = amount
+                    case "connection_timeout_seconds": http.connectionTimeoutSeconds = amount
+                    default: throw ConfigurationError("\(path): unknown setting \"http.\(limit)\"")
+                    }
+                }
+            case "webhook_secret", "webhook_secrets", "secret", "secrets":
+                throw ConfigurationError(
+                    "\(path): secrets are not read from files; set HERALD_WEBHOOK_SECRET in the environment")
+            default:
+                throw ConfigurationError("\(path): unknown setting \"\(key)\"")
+            }
+        }
+    }
+
+    mutating func apply(environment: [String: String]) throws(ConfigurationError) {
+        func value(_ name: String) -> String? {
+            guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        if let listen = value("HERALD_LISTEN") { try setListen(listen) }
+        if let path = value("HERALD_WEBHOOK_PATH") { webhookPath = try Self.path(path, "HERALD_WEBHOOK_PATH") }
+        if let database = value("HERALD_DATABASE") { databasePath = database }
+        if let templates = value("HERALD_TEMPLATES") { templatesPath = templates }
+        if let level = value("HERALD_LOG_LEVEL") { logLevel = try Self.level(level) }
+        for name in Self.secretVariables {
+            guard let text = value(name) else { continue }
+            do {
+                secrets = try WebhookSecret.parseList(text)
+            } catch {
+                throw ConfigurationError("\(name) is not a valid signing secret (expected whsec_ followed by base64, several separated by spaces or commas): \(Self.describe(error))")
+            }
+            secretSource = name
+            break
+        }
+    }
+
+    /// Parses `host:port`, `[v6]:port` or `:port`.
+    mutating func setListen(_ text: String) throws(ConfigurationError) {
+        let host: Substring
+        let port: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw ConfigurationError("listen address \"\(text)\" needs a port, e.g. [::1]:8787") }
+            port = rest.dropFirst()
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        } else {
+            throw ConfigurationError("listen address \"\(text)\" needs host:port, e.g. 127.0.0.1:8787")
+        }
+        guard let number = UInt16(port) else { throw ConfigurationError("listen port \"\(port)\" is not a port number") }
+        listenHost = host.isEmpty ? "0.0.0.0" : String(host)
+        listenPort = number
+    }
+
+    /// The address clients use to reach the server (`0.0.0.0` becomes `127.0.0.1`).
+    public var localURL: String {
+        let host: String
+        switch listenHost {
+        case "0.0.0.0", "*": host = "127.0.0.1"
+        case "::": host = "[::1]"
+        default: host = listenHost.contains(":") ? "[\(listenHost)]" : listenHost
+        }
+        return "http://\(host):\(listenPort)\(webhookPath)"
+    }
+
+    static func describe(_ error: WebhookSecret.ParseError) -> String {
+        switch error {
+        case .empty: "empty"
+        case .notBase64: "not base64"
+        case .tooShort(let bytes): "key of \(bytes) bytes is too short (at least \(WebhookSecret.minimumKeyBytes))"
+        }
+    }
+
+    private static func string(_ value: JSONValue, _ key: String, _ path: String) throws(ConfigurationError) -> String {
+        guard let text = value.stringValue, !text.isEmpty else { throw ConfigurationError("\(path): \"\(key)\" must be a non-empty string") }
+        return text
+    }
+
+    private static func positive(_ value: JSONValue, _ key: String, _ path: String) throws(ConfigurationError) -> Int {
+        guard case .int(let number) = value, number > 0, number <= Int64(Int32.max) else {
+            throw ConfigurationError("\(path): \"\(key)\" must be a positive whole number")
+        }
+        return Int(number)
+    }
+
+    private static func path(_ text: String, _ key: String) throws(ConfigurationError) -> String {
+        guard text.hasPrefix("/"), !text.contains("?"), !text.contains(" ") else {
+            throw ConfigurationError("\(key) must be a path starting with /, e.g. /webhooks/clerk")
+        }
+        return text
+    }
+
+    private static func level(_ text: String) throws(ConfigurationError) -> Logger.Level {
+        guard let level = Logger.Level(name: text) else {
+            throw ConfigurationError("unknown log level \"\(text)\" (use trace, debug, info, notice, warning or error)")
+        }
+        return level
+    }
+}
+
+/// A configuration problem, told to the user as is.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,127 @@
+import Foundation
+public import HeraldCore
+public import HeraldSQLite
+
+/// The webhook endpoint and the server's other routes. Runs on the HTTP server's
+/// connection threads: verification and decoding are pure, the store write blocks that
+/// thread until the group commit has made the message durable, and only then is 2xx sent.
+public final class Intake: HTTPHandler {
+    private let verifier: WebhookVerifier
+    private let writer: StoreWriter
+    private let webhookPath: String
+    private let logger: Logger
+    public let metrics: Metrics
+    private let now: @Sendable () -> Int64
+
+    public init(
+        verifier: WebhookVerifier, writer: StoreWriter, webhookPath: String, logger: Logger, metrics: Metrics = Metrics(),
+        now: @escaping @Sendable () -> Int64 = Clock.nowMilliseconds
+    ) {
+        self.verifier = verifier
+        self.writer = writer
+        self.webhookPath = webhookPath
+        self.logger = logger
+        self.metrics = metrics
+        self.now = now
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        switch request.path {
+        case webhookPath:
+            guard request.method == "POST" else { return methodNotAllowed(request, allow: "POST") }
+            return receiveWebhook(request)
+        case "/healthz":
+            guard request.method == "GET" || request.method == "HEAD" else { return methodNotAllowed(request, allow: "GET, HEAD") }
+            return .json(200, #"{"status":"ok"}"#)
+        case "/metrics":
+            guard request.method == "GET" else { return methodNotAllowed(request, allow: "GET") }
+            return HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(metrics.prometheusText().utf8))
+        default:
+            return .error(404, code: "not_found", message: "no such path")
+        }
+    }
+
+    public func serverRejected(_ request: HTTPRequest, status: Int, reason: String) {
+        guard request.path == webhookPath else { return }
+        reject(request, status: status, code: reason, webhookID: nil)
+    }
+
+    private func methodNotAllowed(_ request: HTTPRequest, allow: String) -> HTTPResponse {
+        .error(405, code: "method_not_allowed", message: "use \(allow)", headers: ["Allow": allow])
+    }
+
+    private func receiveWebhook(_ request: HTTPRequest) -> HTTPResponse {
+        let receivedAt = now()
+        let headers: SignatureHeaders
+        do {
+            headers = try verifier.verify(headers: request.header, body: request.body, now: receivedAt / 1000)
+        } catch {
+            let webhookID = request.header("svix-id") ?? request.header("webhook-id")
+            reject(request, status: error.httpStatus, code: error.code, webhookID: webhookID)
+            return .error(error.httpStatus, code: error.code, message: Self.explain(error))
+        }
+        let webhookID = headers.id
+        let body = request.body
+        switch ClerkEvent.decide(body: body) {
+        case .ignore(let eventType):
+            do {
+                try writer.writeBlocking { try $0.countIgnoredEvent(type: eventType, now: receivedAt) }
+            } catch {
+                return storeFailed(error, webhookID: webhookID)
+            }
+            metrics.countWebhook("ignored")
+            logger.info("webhook ignored", ["webhook.id": webhookID, "event.type": eventType])
+            return .json(200, "{\"ignored\":true,\"event_type\":\(JSONValue.quote(eventType))}")
+        case .record(let draft):
+            let outcome: InsertOutcome
+            do {
+                outcome = try writer.writeBlocking { try $0.insert(webhookID: webhookID, draft: draft, payload: body, now: receivedAt) }
+            } catch {
+                return storeFailed(error, webhookID: webhookID)
+            }
+            let result = outcome.duplicate ? "duplicate" : outcome.status.rawValue
+            metrics.countWebhook(result)
+            var metadata: Logger.Metadata = [
+                "webhook.id": webhookID, "message.id": String(outcome.id), "message.status": outcome.status.rawValue,
+                "event.type": draft.eventType,
+            ]
+            if let slug = draft.slug { metadata["message.slug"] = slug }
+            if let reason = draft.reason, !outcome.duplicate { metadata["reason"] = reason }
+            if outcome.duplicate {
+                logger.info("webhook duplicate", metadata)
+            } else if draft.status == .failed {
+                logger.warning("webhook unusable", metadata)
+            } else {
+                logger.info("webhook accepted", metadata)
+            }
+            return .json(
+                200,
+                "{\"id\":\(outcome.id),\"status\":\"\(outcome.status.rawValue)\",\"duplicate\":\(outcome.duplicate)}")
+        }
+    }
+
+    private func storeFailed(_ error: any Error, webhookID: String) -> HTTPResponse {
+        metrics.countWebhook("store_error")
+        logger.error("webhook not stored", ["webhook.id": webhookID, "error": String(describing: error)])
+        // Not 2xx: the sender keeps the event and retries it.
+        return .error(503, code: "store_unavailable", message: "the event could not be stored; retry later", headers: ["Retry-After": "5"])
+    }
+
+    private func reject(_ request: HTTPRequest, status: Int, code: String, webhookID: String?) {
+        metrics.countWebhook("rejected_\(code)")
+        var metadata: Logger.Metadata = ["http.status": String(status), "reason": code]
+        if let address = request.remoteAddress { metadata["remote.ip"] = address }
+        if let webhookID { metadata["webhook.id"] = String(webhookID.prefix(64)) }
+        logger.warning("webhook rejected", metadata)
+    }
+
+    static func explain(_ error: SignatureError) -> String {
+        switch error {
+        case .missingHeaders(let names): "missing header(s): \(names.joined(separator: ", "))"
+        case .malformedHeader(let name): "malformed header: \(name)"
+        case .timestampTooOld: "timestamp is more than 5 minutes old"
+        case .timestampTooNew: "timestamp is more than 5 minutes in the future"
+        case .noMatchingSignature: "no signature matches"
+        }
+    }
+}

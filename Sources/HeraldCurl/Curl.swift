@@ -1,0 +1,82 @@
+internal import CCurl
+import Foundation
+
+/// An error from libcurl: its code, its message (the error buffer) and what was being done.
+public struct CurlError: Error, CustomStringConvertible, Sendable {
+    public var code: Int
+    public var message: String
+
+    public init(code: Int, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "curl error \(code): \(message)" }
+
+    /// True for errors where nothing reached the server or no answer came (retryable).
+    public var isConnectionFailure: Bool {
+        [6, 7, 28, 35, 52, 55, 56].contains(code)  // resolve, connect, timeout, TLS connect, empty reply, send, recv
+    }
+}
+
+/// `curl_global_init`, exactly once, before any handle is made.
+enum CurlGlobal {
+    static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+}
+
+/// One libcurl easy handle (`CURL *`), cleaned up in `deinit`. Single-threaded.
+final class EasyHandle {
+    let raw: UnsafeMutableRawPointer
+    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+
+    init() throws(CurlError) {
+        guard CurlGlobal.initialized, let handle = curl_easy_init() else {
+            throw CurlError(code: -1, message: "curl_easy_init failed")
+        }
+        raw = handle
+        try set(CURLOPT_NOSIGNAL, 1)
+        _ = errorBuffer.withUnsafeMutableBufferPointer { ccurl_setopt_ptr(raw, CURLOPT_ERRORBUFFER, $0.baseAddress) }
+    }
+
+    deinit {
+        curl_easy_cleanup(raw)
+        if let headerList { curl_slist_free_all(headerList) }
+    }
+
+    func set(_ option: CURLoption, _ value: Int) throws(CurlError) {
+        try check(ccurl_setopt_long(raw, option, value))
+    }
+
+    func set(_ option: CURLoption, _ value: String) throws(CurlError) {
+        // libcurl copies string options (since 7.17).
+        try check(ccurl_setopt_ptr(raw, option, value))
+    }
+
+    func setHeaders(_ headers: [String]) throws(CurlError) {
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = nil
+        for header in headers { headerList = curl_slist_append(headerList, header) }
+        try check(ccurl_setopt_ptr(raw, CURLOPT_HTTPHEADER, headerList))
+    }
+
+    func perform() throws(CurlError) {
+        errorBuffer[0] = 0
+        try check(curl_easy_perform(raw))
+    }
+
+    func responseCode() -> Int {
+        var code: Int = 0
+        _ = ccurl_getinfo_long(raw, CURLINFO_RESPONSE_CODE, &code)
+        return code
+    }
+
+    private func check(_ code: CURLcode) throws(CurlError) {
+        guard code != CURLE_OK else { return }
+        let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        throw CurlError(code: Int(code.rawValue), message: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+    }
+}
+
+@available(*, unavailable)
+extension EasyHandle: Sendable {}
