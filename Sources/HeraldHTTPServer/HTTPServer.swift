@@ -124,6 +124,8 @@ private final class RequestState {
     var request: HTTPRequest
     var tooLarge = false
     var responded = false
+    /// Bytes read and thrown away after the body went over the limit.
+    var discarded = 0
 
     init(request: HTTPRequest) {
         self.request = request
@@ -197,14 +199,18 @@ private let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, m
     let size = uploadDataSize.pointee
     if size > 0 {
         uploadDataSize.pointee = 0
-        if state.responded { return .YES }
+        if state.tooLarge {
+            // libmicrohttpd cannot answer before the body is read: drain it (bounded), then
+            // answer 413. A sender that goes on far past the limit is cut off.
+            state.discarded += size
+            return state.discarded > max(4 * context.maxBodyBytes, 8 << 20) ? .NO : .YES
+        }
         if state.request.body.count + size > context.maxBodyBytes {
             state.tooLarge = true
+            state.discarded = state.request.body.count + size
             state.request.body = []
-            state.responded = true
             context.handler.serverRejected(state.request, status: 413, reason: "payload_too_large")
-            // Answer now and stop reading; if this library cannot answer mid-body, close.
-            return send(tooLargeResponse, on: connection)
+            return .YES
         }
         if let uploadData {
             UnsafeRawBufferPointer(start: uploadData, count: size).withMemoryRebound(to: UInt8.self) {
@@ -212,6 +218,10 @@ private let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, m
             }
         }
         return .YES
+    }
+    if state.tooLarge && !state.responded {
+        state.responded = true
+        return send(tooLargeResponse, on: connection)
     }
     if state.responded { return .YES }
     state.responded = true

@@ -46,7 +46,7 @@ public final class Connection {
     }
 
     /// A prepared statement for `sql`, cached and reset for reuse.
-    public func statement(_ sql: String) throws(SQLiteError) -> Statement {
+    func statement(_ sql: String) throws(SQLiteError) -> Statement {
         if let cached = cache[sql] {
             cached.reset()
             return cached
@@ -57,6 +57,20 @@ public final class Connection {
         let statement = Statement(raw, connection: self, sql: sql)
         cache[sql] = statement
         return statement
+    }
+
+    /// Prepares (or reuses) `sql`, binds `values`, runs `body` over it, and resets the
+    /// statement afterwards so that it never holds a read snapshot open.
+    public func query<T>(_ sql: String, _ values: [SQLValue] = [], _ body: (Statement) throws -> T) throws -> T {
+        let prepared = try statement(sql)
+        defer { prepared.reset() }
+        try prepared.bind(values)
+        return try body(prepared)
+    }
+
+    /// Runs a statement without results.
+    public func run(_ sql: String, _ values: [SQLValue] = []) throws {
+        try query(sql, values) { try $0.run() }
     }
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }

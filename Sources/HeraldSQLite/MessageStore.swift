@@ -28,25 +28,22 @@ public final class MessageStore {
     /// Stores a new message for `webhookID`, or returns the existing one: a webhook id is
     /// stored at most once. Must run inside a transaction (see ``StoreWriter``).
     public func insert(webhookID: String, draft: MessageDraft, payload: [UInt8], now: Int64) throws -> InsertOutcome {
-        try connection.statement("""
+        try connection.run("""
             INSERT INTO messages (webhook_id, clerk_id, event_type, channel, slug, recipient, subject, status,
                                   attempts, last_error, created_at, updated_at, next_attempt_at, payload)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
             ON CONFLICT(webhook_id) DO NOTHING
-            """).bind([
+            """, [
                 .text(webhookID), .optional(draft.clerkID), .text(draft.eventType), .optional(draft.channel?.rawValue),
                 .optional(draft.slug), .optional(draft.recipient), .optional(draft.subject), .text(draft.status.rawValue),
                 .optional(draft.status == .failed ? draft.reason : nil), .integer(now), .integer(now),
                 draft.status == .queued ? .integer(now) : .null, .blob(payload),
-            ]).run()
+            ])
         if connection.changes == 0 {
-            let existing = try connection.statement("SELECT id, status FROM messages WHERE webhook_id = ?")
-                .bind([.text(webhookID)])
-            guard try existing.step() else {
-                throw SQLiteError(code: 0, message: "conflicting webhook id not found")
+            return try connection.query("SELECT id, status FROM messages WHERE webhook_id = ?", [.text(webhookID)]) { row in
+                guard try row.step() else { throw SQLiteError(code: 0, message: "conflicting webhook id not found") }
+                return InsertOutcome(id: row.int(0), status: MessageStatus(rawValue: row.text(1) ?? "") ?? .queued, duplicate: true)
             }
-            let status = MessageStatus(rawValue: existing.text(1) ?? "") ?? .queued
-            return InsertOutcome(id: existing.int(0), status: status, duplicate: true)
         }
         let id = connection.lastInsertRowID
         try recordEvent(messageID: id, status: draft.status, detail: draft.reason, at: now)
@@ -55,16 +52,17 @@ public final class MessageStore {
 
     /// Appends to a message's history.
     public func recordEvent(messageID: Int64, status: MessageStatus, detail: String?, at: Int64) throws {
-        try connection.statement("INSERT INTO message_events (message_id, at, status, detail) VALUES (?, ?, ?, ?)")
-            .bind([.integer(messageID), .integer(at), .text(status.rawValue), .optional(detail)]).run()
+        try connection.run(
+            "INSERT INTO message_events (message_id, at, status, detail) VALUES (?, ?, ?, ?)",
+            [.integer(messageID), .integer(at), .text(status.rawValue), .optional(detail)])
     }
 
     /// Counts an event type that Herald does not handle.
     public func countIgnoredEvent(type: String, now: Int64) throws {
-        try connection.statement("""
+        try connection.run("""
             INSERT INTO event_counters (event_type, count, last_seen_at) VALUES (?, 1, ?)
             ON CONFLICT(event_type) DO UPDATE SET count = count + 1, last_seen_at = excluded.last_seen_at
-            """).bind([.text(type), .integer(now)]).run()
+            """, [.text(type), .integer(now)])
     }
 
     // MARK: Reads
@@ -85,26 +83,24 @@ public final class MessageStore {
         if let since = filter.since { clauses.append("created_at >= ?"); values.append(.integer(since)) }
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         values.append(.integer(Int64(max(filter.limit, 0))))
-        let statement = try connection.statement(
-            "SELECT \(Self.recordColumns) FROM messages \(whereClause) ORDER BY id DESC LIMIT ?")
-        try statement.bind(values)
-        var records: [MessageRecord] = []
-        while try statement.step() { records.append(Self.record(statement)) }
-        return records
+        return try connection.query(
+            "SELECT \(Self.recordColumns) FROM messages \(whereClause) ORDER BY id DESC LIMIT ?", values
+        ) { row in
+            var records: [MessageRecord] = []
+            while try row.step() { records.append(Self.record(row)) }
+            return records
+        }
     }
 
     /// One message by its number, webhook id (`msg_...`) or Clerk id (`ema_...`, `sms_...`).
     public func message(_ reference: String) throws -> MessageRecord? {
-        let statement: Statement
+        let single: (Statement) throws -> MessageRecord? = { row in try row.step() ? Self.record(row) : nil }
         if let id = Int64(reference) {
-            statement = try connection.statement("SELECT \(Self.recordColumns) FROM messages WHERE id = ?")
-            try statement.bind([.integer(id)])
-        } else {
-            statement = try connection.statement(
-                "SELECT \(Self.recordColumns) FROM messages WHERE webhook_id = ? OR clerk_id = ? ORDER BY id DESC LIMIT 1")
-            try statement.bind([.text(reference), .text(reference)])
+            return try connection.query("SELECT \(Self.recordColumns) FROM messages WHERE id = ?", [.integer(id)], single)
         }
-        return try statement.step() ? Self.record(statement) : nil
+        return try connection.query(
+            "SELECT \(Self.recordColumns) FROM messages WHERE webhook_id = ? OR clerk_id = ? ORDER BY id DESC LIMIT 1",
+            [.text(reference), .text(reference)], single)
     }
 
     public func message(id: Int64) throws -> MessageRecord? {
@@ -113,52 +109,48 @@ public final class MessageStore {
 
     /// The raw webhook body stored with a message.
     public func payload(messageID: Int64) throws -> [UInt8]? {
-        let statement = try connection.statement("SELECT payload FROM messages WHERE id = ?").bind([.integer(messageID)])
-        return try statement.step() ? statement.blob(0) : nil
+        try connection.query("SELECT payload FROM messages WHERE id = ?", [.integer(messageID)]) { row in
+            try row.step() ? row.blob(0) : nil
+        }
     }
 
     /// A message's history, oldest first.
     public func history(messageID: Int64) throws -> [MessageEvent] {
-        let statement = try connection.statement(
-            "SELECT id, message_id, at, status, detail FROM message_events WHERE message_id = ? ORDER BY id")
-        try statement.bind([.integer(messageID)])
-        var events: [MessageEvent] = []
-        while try statement.step() { events.append(Self.event(statement)) }
-        return events
+        try connection.query(
+            "SELECT id, message_id, at, status, detail FROM message_events WHERE message_id = ? ORDER BY id",
+            [.integer(messageID)], Self.events)
     }
 
     /// Changes after `sequence`, oldest first (for `herald log --follow`).
     public func events(after sequence: Int64, limit: Int = 500) throws -> [MessageEvent] {
-        let statement = try connection.statement(
-            "SELECT id, message_id, at, status, detail FROM message_events WHERE id > ? ORDER BY id LIMIT ?")
-        try statement.bind([.integer(sequence), .integer(Int64(limit))])
-        var events: [MessageEvent] = []
-        while try statement.step() { events.append(Self.event(statement)) }
-        return events
+        try connection.query(
+            "SELECT id, message_id, at, status, detail FROM message_events WHERE id > ? ORDER BY id LIMIT ?",
+            [.integer(sequence), .integer(Int64(limit))], Self.events)
     }
 
     /// The newest change's sequence number (0 when empty).
     public func latestSequence() throws -> Int64 {
-        let statement = try connection.statement("SELECT COALESCE(MAX(id), 0) FROM message_events")
-        return try statement.step() ? statement.int(0) : 0
+        try connection.query("SELECT COALESCE(MAX(id), 0) FROM message_events") { try $0.step() ? $0.int(0) : 0 }
     }
 
     /// Ignored event types and how often each came.
     public func ignoredEventCounts() throws -> [String: Int64] {
-        let statement = try connection.statement("SELECT event_type, count FROM event_counters")
-        var counts: [String: Int64] = [:]
-        while try statement.step() { counts[statement.text(0) ?? ""] = statement.int(1) }
-        return counts
+        try connection.query("SELECT event_type, count FROM event_counters") { row in
+            var counts: [String: Int64] = [:]
+            while try row.step() { counts[row.text(0) ?? ""] = row.int(1) }
+            return counts
+        }
     }
 
     /// Number of messages per status.
     public func statusCounts() throws -> [MessageStatus: Int64] {
-        let statement = try connection.statement("SELECT status, COUNT(*) FROM messages GROUP BY status")
-        var counts: [MessageStatus: Int64] = [:]
-        while try statement.step() {
-            if let status = MessageStatus(rawValue: statement.text(0) ?? "") { counts[status] = statement.int(1) }
+        try connection.query("SELECT status, COUNT(*) FROM messages GROUP BY status") { row in
+            var counts: [MessageStatus: Int64] = [:]
+            while try row.step() {
+                if let status = MessageStatus(rawValue: row.text(0) ?? "") { counts[status] = row.int(1) }
+            }
+            return counts
         }
-        return counts
     }
 
     private static func record(_ row: Statement) -> MessageRecord {
@@ -167,6 +159,12 @@ public final class MessageStore {
             channel: row.text(4).flatMap(Channel.init(rawValue:)), slug: row.text(5), recipient: row.text(6),
             subject: row.text(7), status: MessageStatus(rawValue: row.text(8) ?? "") ?? .failed,
             attempts: Int(row.int(9)), lastError: row.text(10), createdAt: row.int(11), updatedAt: row.int(12))
+    }
+
+    private static func events(_ row: Statement) throws -> [MessageEvent] {
+        var events: [MessageEvent] = []
+        while try row.step() { events.append(event(row)) }
+        return events
     }
 
     private static func event(_ row: Statement) -> MessageEvent {

@@ -41,8 +41,7 @@ enum Schema {
 
     static func migrate(_ connection: Connection) throws {
         try connection.transaction {
-            let statement = try connection.statement("PRAGMA user_version")
-            let version = try statement.step() ? Int(statement.int(0)) : 0
+            let version = try connection.query("PRAGMA user_version") { try $0.step() ? Int($0.int(0)) : 0 }
             guard version <= migrations.count else {
                 throw SQLiteError(
                     code: 0, message: "database schema version \(version) is newer than this Herald (\(migrations.count))")

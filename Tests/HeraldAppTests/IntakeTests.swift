@@ -1,1 +1,216 @@
+import Foundation
+import HeraldApp
+import HeraldCore
+import HeraldCurl
+import HeraldHTTPServer
+import HeraldSQLite
+import Synchronization
 import Testing
+
+/// Collects log records so tests can check what was logged.
+final class MemoryLogHandler: LogHandler {
+    let records = Mutex<[LogRecord]>([])
+    func write(_ record: LogRecord) { records.withLock { $0.append(record) } }
+    var all: [LogRecord] { records.withLock { $0 } }
+}
+
+/// A gateway on 127.0.0.1 (free port) with a real SQLite file.
+final class Gateway {
+    let folder: URL
+    let databasePath: String
+    let writer: StoreWriter
+    let server: HTTPServer
+    let intake: Intake
+    let logs = MemoryLogHandler()
+    let signer: WebhookVerifier
+
+    init(maxBodyBytes: Int = 1 << 20) throws {
+        folder = try temporaryFolder()
+        databasePath = folder.appendingPathComponent("herald.db").path
+        let logger = Logger(label: "test", level: .debug, handler: logs)
+        writer = try StoreWriter(path: databasePath, logger: logger)
+        signer = try testSigner()
+        intake = Intake(verifier: signer, writer: writer, webhookPath: "/webhooks/clerk", logger: logger)
+        server = try HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes), handler: intake)
+    }
+
+    deinit {
+        server.stop()
+        writer.close()
+    }
+
+    var url: String { "http://127.0.0.1:\(server.port)/webhooks/clerk" }
+
+    func signedHeaders(id: String, body: [UInt8], timestamp: Int64 = Int64(Date().timeIntervalSince1970)) -> [String: String] {
+        ["svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signer.sign(id: id, timestamp: timestamp, body: body),
+         "Content-Type": "application/json"]
+    }
+
+    func post(_ body: [UInt8], headers: [String: String], path: String = "/webhooks/clerk", method: String = "POST") throws -> (Int, JSONValue?) {
+        let response = try HTTPClient().send(method: method, url: "http://127.0.0.1:\(server.port)\(path)", headers: headers, body: body)
+        return (response.status, try? JSONValue.parse(response.body))
+    }
+
+    func store() throws -> MessageStore { try MessageStore(path: databasePath) }
+}
+
+@Suite struct IntakeTests {
+    @Test func goodEventIsDurableBeforeTheAnswer() throws {
+        let gateway = try Gateway()
+        let body = try fixture("email.created")
+        let (status, json) = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_good", body: body))
+        #expect(status == 200)
+        #expect(json?["status"] == .string("queued"))
+        #expect(json?["duplicate"] == .bool(false))
+        // A separate connection sees the committed row as soon as the answer arrived.
+        let record = try #require(try gateway.store().message("msg_good"))
+        #expect(record.status == .queued)
+        #expect(record.recipient == "user@example.com")
+        #expect(record.slug == "verification_code")
+        #expect(try gateway.store().payload(messageID: record.id) == body)
+    }
+
+    @Test func duplicateGetsTheSameAnswerAndNoSecondMessage() throws {
+        let gateway = try Gateway()
+        let body = try fixture("sms.created")
+        let first = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_dup", body: body))
+        // A Svix retry: same id, new timestamp and signature.
+        let retry = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_dup", body: body, timestamp: Int64(Date().timeIntervalSince1970) - 60))
+        #expect(first.0 == 200 && retry.0 == 200)
+        #expect(first.1?["id"] == retry.1?["id"])
+        #expect(retry.1?["duplicate"] == .bool(true))
+        #expect(try gateway.store().messages(matching: MessageFilter()).count == 1)
+        #expect(gateway.intake.metrics.webhookCount("duplicate") == 1)
+    }
+
+    @Test func deliveredByClerkIsStoredAsSkipped() throws {
+        let gateway = try Gateway()
+        let body = Array(String(decoding: try fixture("email.created"), as: UTF8.self)
+            .replacingOccurrences(of: "\"delivered_by_clerk\": false", with: "\"delivered_by_clerk\": true").utf8)
+        let (status, json) = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_skip", body: body))
+        #expect(status == 200)
+        #expect(json?["status"] == .string("skipped"))
+        #expect(try gateway.store().message("msg_skip")?.status == .skipped)
+    }
+
+    @Test func signedGarbageIsRecordedFailedAndAnswered2xx() throws {
+        let gateway = try Gateway()
+        let body = Array("this is not json {".utf8)
+        let (status, json) = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_garbage", body: body))
+        #expect(status == 200)
+        #expect(json?["status"] == .string("failed"))
+        let record = try #require(try gateway.store().message("msg_garbage"))
+        #expect(record.lastError == "invalid_json")
+        #expect(gateway.logs.all.contains { $0.message == "webhook unusable" && $0.metadata["reason"] == "invalid_json" })
+    }
+
+    @Test func unknownEventTypeIsCountedNotStored() throws {
+        let gateway = try Gateway()
+        let body = Array(#"{"type":"user.created","object":"event","data":{"id":"user_1"}}"#.utf8)
+        let (status, json) = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_user", body: body))
+        #expect(status == 200)
+        #expect(json?["ignored"] == .bool(true))
+        #expect(try gateway.store().messages(matching: MessageFilter()).isEmpty)
+        #expect(try gateway.store().ignoredEventCounts() == ["user.created": 1])
+    }
+
+    @Test func rejectionsStoreNothingAndAreLogged() throws {
+        let gateway = try Gateway()
+        let body = try fixture("email.created")
+        var tampered = body
+        tampered[10] ^= 1
+        let stale = Int64(Date().timeIntervalSince1970) - 301
+        let cases: [(String, [UInt8], [String: String], Int, String)] = [
+            ("tampered", tampered, gateway.signedHeaders(id: "msg_t", body: body), 401, "signature_mismatch"),
+            ("stale", body, gateway.signedHeaders(id: "msg_s", body: body, timestamp: stale), 401, "timestamp_too_old"),
+            ("missing", body, ["Content-Type": "application/json"], 400, "missing_signature_headers"),
+            ("malformed", body, ["svix-id": "msg_m", "svix-timestamp": "soon", "svix-signature": "v1,AAAA"], 400, "malformed_signature_headers"),
+        ]
+        for (name, payload, headers, expected, code) in cases {
+            let (status, json) = try gateway.post(payload, headers: headers)
+            #expect(status == expected, "\(name)")
+            #expect(json?["error"] == .string(code), "\(name)")
+            #expect(gateway.intake.metrics.webhookCount("rejected_\(code)") == 1, "\(name)")
+        }
+        #expect(try gateway.store().messages(matching: MessageFilter()).isEmpty)
+        let rejections = gateway.logs.all.filter { $0.message == "webhook rejected" }
+        #expect(rejections.count == 4)
+        #expect(!rejections.contains { $0.metadata.values.contains { $0.contains("whsec_") || $0.contains("v1,") } })
+    }
+
+    @Test func otherPathsAndMethods() throws {
+        let gateway = try Gateway()
+        #expect(try gateway.post([], headers: [:], path: "/healthz", method: "GET").0 == 200)
+        #expect(try gateway.post([], headers: [:], path: "/nope", method: "GET").0 == 404)
+        #expect(try gateway.post([], headers: [:], path: "/webhooks/clerk", method: "GET").0 == 405)
+        #expect(try gateway.post([], headers: [:], path: "/healthz", method: "POST").0 == 405)
+        let metrics = try HTTPClient().send(method: "GET", url: "http://127.0.0.1:\(gateway.server.port)/metrics")
+        #expect(metrics.status == 200)
+    }
+
+    @Test func oversizedBodyIs413() throws {
+        let gateway = try Gateway(maxBodyBytes: 64 * 1024)
+        let body = [UInt8](repeating: UInt8(ascii: "a"), count: 100 * 1024)
+        let (status, json) = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_big", body: body))
+        #expect(status == 413)
+        #expect(json?["error"] == .string("payload_too_large"))
+        #expect(gateway.intake.metrics.webhookCount("rejected_payload_too_large") == 1)
+    }
+
+    @Test func chunkedOversizedBodyIs413() throws {
+        let gateway = try Gateway(maxBodyBytes: 64 * 1024)
+        var request = Array("POST /webhooks/clerk HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nsvix-id: msg_c\r\nsvix-timestamp: 1\r\nsvix-signature: v1,AAAA\r\nConnection: close\r\n\r\n".utf8)
+        let chunk = [UInt8](repeating: UInt8(ascii: "b"), count: 16 * 1024)
+        for _ in 0..<8 {
+            request += Array("4000\r\n".utf8) + chunk + Array("\r\n".utf8)
+        }
+        request += Array("0\r\n\r\n".utf8)
+        let response = try rawHTTP(port: gateway.server.port, request)
+        #expect(response.hasPrefix("HTTP/1.1 413"))
+        #expect(try gateway.store().messages(matching: MessageFilter()).isEmpty)
+    }
+
+    @Test func chunkedBodyWithinTheLimitIsAccepted() throws {
+        let gateway = try Gateway()
+        let body = try fixture("sms.created")
+        let headers = gateway.signedHeaders(id: "msg_chunked", body: body)
+        var request = Array("POST /webhooks/clerk HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n".utf8)
+        for (name, value) in headers { request += Array("\(name): \(value)\r\n".utf8) }
+        request += Array("\r\n".utf8)
+        let half = body.count / 2
+        for part in [body[..<half], body[half...]] {
+            request += Array("\(String(part.count, radix: 16))\r\n".utf8) + part + Array("\r\n".utf8)
+        }
+        request += Array("0\r\n\r\n".utf8)
+        let response = try rawHTTP(port: gateway.server.port, request)
+        #expect(response.hasPrefix("HTTP/1.1 200"))
+        #expect(try gateway.store().message("msg_chunked")?.status == .queued)
+    }
+
+    @Test func concurrentDeliveriesOfOneIdMakeOneMessage() async throws {
+        let gateway = try Gateway()
+        let body = try fixture("email.created")
+        let port = gateway.server.port
+        let headers = gateway.signedHeaders(id: "msg_race", body: body)
+        let ids = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    try await withCheckedThrowingContinuation { continuation in
+                        Thread {
+                            continuation.resume(with: Result {
+                                let response = try HTTPClient().send(
+                                    method: "POST", url: "http://127.0.0.1:\(port)/webhooks/clerk", headers: headers, body: body)
+                                return try JSONValue.parse(response.body)["id"]
+                            })
+                        }.start()
+                    }
+                }
+            }
+            return try await group.reduce(into: [JSONValue?]()) { $0.append($1) }
+        }
+        #expect(Set(ids.compactMap { $0 }).count == 1)
+        #expect(ids.count == 16)
+        #expect(try gateway.store().messages(matching: MessageFilter()).count == 1)
+    }
+}
