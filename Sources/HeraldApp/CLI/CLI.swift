@@ -7,6 +7,7 @@ public enum CLI {
     public static let version = "0.1.0"
 
     public static func run(arguments: [String], environment: [String: String], output: Output = .standard) -> Int32 {
+        unblockStopSignals()
         guard let command = arguments.first else {
             output.write(Help.overview)
             return 0
@@ -40,6 +41,16 @@ public enum CLI {
             output.writeError("Error: \(error)\n")
             return 1
         }
+    }
+
+    /// A parent may start us with SIGTERM/SIGINT blocked (threads of libdispatch block
+    /// them, and children inherit the mask); `herald log --follow` must still stop on them.
+    static func unblockStopSignals() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 
     static func logger(_ configuration: Configuration, label: String = "herald") -> Logger {

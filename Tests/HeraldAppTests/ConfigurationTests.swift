@@ -1,0 +1,50 @@
+import Foundation
+import HeraldApp
+import HeraldCore
+import HeraldHTTPServer
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func committedExampleIsValidAndMatchesTheDefaults() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let loaded = try Configuration.load(environment: ["HERALD_CONFIG": root.appendingPathComponent("config/herald.json").path])
+        let defaults = Configuration()
+        #expect(loaded.listenHost == defaults.listenHost && loaded.listenPort == defaults.listenPort)
+        #expect(loaded.webhookPath == defaults.webhookPath)
+        #expect(loaded.databasePath == defaults.databasePath)
+        #expect(loaded.http.maxBodyBytes == 1 << 20)
+        #expect(loaded.http.connectionLimit == defaults.http.connectionLimit)
+    }
+
+    @Test func environmentOverridesAndSecretAliases() throws {
+        let loaded = try Configuration.load(environment: [
+            "HERALD_CONFIG": "", "HERALD_LISTEN": "[::1]:9000", "HERALD_DATABASE": "/tmp/x.db", "HERALD_LOG_LEVEL": "debug",
+            "CLERK_WEBHOOK_SIGNING_SECRET": "whsec_plJ3nmyCDGBKInavdOK15jsl whsec_bPhKrT98ePOgD0NxiDKzu6vKZZMTur0t",
+        ])
+        #expect(loaded.listenHost == "::1" && loaded.listenPort == 9000)
+        #expect(loaded.localURL == "http://[::1]:9000/webhooks/clerk")
+        #expect(loaded.databasePath == "/tmp/x.db")
+        #expect(loaded.logLevel == .debug)
+        #expect(loaded.secrets.count == 2)
+        #expect(loaded.secretSource == "CLERK_WEBHOOK_SIGNING_SECRET")
+        let preferred = try Configuration.load(environment: [
+            "HERALD_WEBHOOK_SECRET": "whsec_plJ3nmyCDGBKInavdOK15jsl", "CLERK_WEBHOOK_SECRET": "whsec_bPhKrT98ePOgD0NxiDKzu6vKZZMTur0t",
+        ])
+        #expect(preferred.secretSource == "HERALD_WEBHOOK_SECRET")
+        #expect(try Configuration.load(environment: ["HERALD_LISTEN": ":8080"]).listenHost == "0.0.0.0")
+    }
+
+    @Test(arguments: ["8787", "127.0.0.1:http", "127.0.0.1:70000", "[::1]"])
+    func badListenAddresses(_ text: String) {
+        #expect(throws: ConfigurationError.self) { try Configuration.load(environment: ["HERALD_LISTEN": text]) }
+    }
+
+    @Test func secretsInTheFileAreRefused() throws {
+        let file = try temporaryFolder().appendingPathComponent("c.json")
+        try Data(#"{"webhook_secret": "whsec_plJ3nmyCDGBKInavdOK15jsl"}"#.utf8).write(to: file)
+        #expect(throws: ConfigurationError.self) { try Configuration.load(environment: ["HERALD_CONFIG": file.path]) }
+        try Data(#"{"http": {"max_body_bytes": -1}}"#.utf8).write(to: file)
+        #expect(throws: ConfigurationError.self) { try Configuration.load(environment: ["HERALD_CONFIG": file.path]) }
+        #expect(throws: ConfigurationError.self) { try Configuration.load(environment: ["HERALD_CONFIG": file.path + ".missing"]) }
+    }
+}
