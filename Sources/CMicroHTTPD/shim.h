@@ -14,7 +14,8 @@ static inline struct MHD_Daemon *cmhd_start(unsigned int flags,
                                             unsigned int connection_limit,
                                             unsigned int per_ip_connection_limit,
                                             unsigned int connection_timeout_seconds,
-                                            unsigned int listen_backlog) {
+                                            unsigned int listen_backlog,
+                                            unsigned int thread_pool_size) {
     return MHD_start_daemon(flags, 0, NULL, NULL, handler, handler_cls,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
                             MHD_OPTION_SOCK_ADDR, address,
@@ -22,6 +23,7 @@ static inline struct MHD_Daemon *cmhd_start(unsigned int flags,
                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip_connection_limit,
                             MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, listen_backlog,
+                            MHD_OPTION_THREAD_POOL_SIZE, thread_pool_size,
                             MHD_OPTION_END);
 }
 

@@ -14,10 +14,16 @@ public struct HTTPServerConfiguration: Sendable {
     public var perIPConnectionLimit: Int
     /// Idle seconds before a connection is closed.
     public var connectionTimeoutSeconds: Int
+    /// Event threads (each runs epoll over its share of the connections).
+    public var threads: Int
+
+    /// One event thread per core, at least two.
+    public static var defaultThreads: Int { max(2, ProcessInfo.processInfo.activeProcessorCount) }
 
     public init(
-        host: String = "127.0.0.1", port: UInt16 = 8787, maxBodyBytes: Int = 1 << 20, connectionLimit: Int = 512,
-        perIPConnectionLimit: Int = 256, connectionTimeoutSeconds: Int = 30
+        host: String = "127.0.0.1", port: UInt16 = 8787, maxBodyBytes: Int = 1 << 20, connectionLimit: Int = 1024,
+        perIPConnectionLimit: Int = 512, connectionTimeoutSeconds: Int = 30,
+        threads: Int = HTTPServerConfiguration.defaultThreads
     ) {
         self.host = host
         self.port = port
@@ -25,6 +31,7 @@ public struct HTTPServerConfiguration: Sendable {
         self.connectionLimit = connectionLimit
         self.perIPConnectionLimit = perIPConnectionLimit
         self.connectionTimeoutSeconds = connectionTimeoutSeconds
+        self.threads = threads
     }
 }
 
@@ -32,9 +39,10 @@ public struct HTTPServerError: Error, CustomStringConvertible, Sendable {
     public var description: String
 }
 
-/// An HTTP/1.1 server on GNU libmicrohttpd: one thread per connection (so a handler may
-/// block while its event is committed), request bodies capped (413, also for chunked
-/// bodies), idle connections timed out, connections limited in total and per client IP.
+/// An HTTP/1.1 server on GNU libmicrohttpd: a small pool of event threads (epoll), request
+/// bodies capped (413, also for chunked bodies), idle connections timed out, connections
+/// limited in total and per client IP. A handler that answers later suspends its
+/// connection, which then holds no thread until the answer comes.
 public final class HTTPServer: Sendable {
     private let daemon: Mutex<OpaquePointer?>
     private let context: Unmanaged<ServerContext>
@@ -52,14 +60,14 @@ public final class HTTPServer: Sendable {
             context.release()
             throw error
         }
-        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_THREAD_PER_CONNECTION.rawValue | MHD_USE_AUTO.rawValue
+        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_AUTO.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_TURBO.rawValue
         if isIPv6 { flags |= MHD_USE_IPv6.rawValue }
         let started = withUnsafePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
                 cmhd_start(
                     flags, accessHandler, context.toOpaque(), requestCompleted, nil, address,
                     UInt32(configuration.connectionLimit), UInt32(configuration.perIPConnectionLimit),
-                    UInt32(configuration.connectionTimeoutSeconds), 512)
+                    UInt32(configuration.connectionTimeoutSeconds), 512, UInt32(max(1, configuration.threads)))
             }
         }
         guard let started else {
@@ -73,14 +81,25 @@ public final class HTTPServer: Sendable {
         self.host = configuration.host
     }
 
-    /// Stops accepting, closes connections and waits for handler threads to finish.
-    public func stop() {
+    /// Stops accepting connections, waits (up to `drainSeconds`) for answers still being
+    /// prepared, then closes every connection and stops the threads.
+    public func stop(drainSeconds: Double = 30) {
         let current = daemon.withLock { value -> OpaquePointer? in
             defer { value = nil }
             return value
         }
-        if let current { MHD_stop_daemon(current) }
+        guard let current else { return }
+        let listener = MHD_quiesce_daemon(current)
+        let deadline = Date().addingTimeInterval(drainSeconds)
+        while context.takeUnretainedValue().inFlight.load(ordering: .acquiring) > 0 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        MHD_stop_daemon(current)
+        if listener >= 0 { close(listener) }
     }
+
+    /// Requests whose answer is still being prepared.
+    public var requestsInFlight: Int { context.takeUnretainedValue().inFlight.load(ordering: .relaxed) }
 
     deinit {
         stop()
@@ -107,10 +126,11 @@ public final class HTTPServer: Sendable {
     }
 }
 
-/// What the C callbacks reach through their context pointer. Immutable, so Sendable.
+/// What the C callbacks reach through their context pointer: immutable or atomic, so Sendable.
 private final class ServerContext: Sendable {
     let handler: any HTTPHandler
     let maxBodyBytes: Int
+    let inFlight = Atomic<Int>(0)
 
     init(handler: any HTTPHandler, maxBodyBytes: Int) {
         self.handler = handler
@@ -119,13 +139,16 @@ private final class ServerContext: Sendable {
 }
 
 /// Per-request state behind `*con_cls`, from the first callback to `requestCompleted`.
-/// Only ever touched by the connection's own thread.
-private final class RequestState {
+/// The `var`s are only touched by the connection's event thread (one at a time, also
+/// across suspend and resume); `pending` crosses threads behind its mutex.
+private final class RequestState: @unchecked Sendable {
     var request: HTTPRequest
     var tooLarge = false
     var responded = false
+    var suspended = false
     /// Bytes read and thrown away after the body went over the limit.
     var discarded = 0
+    let pending = Mutex<HTTPResponse?>(nil)
 
     init(request: HTTPRequest) {
         self.request = request
@@ -223,9 +246,44 @@ private let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, m
         state.responded = true
         return send(tooLargeResponse, on: connection)
     }
+    if state.suspended {
+        // Resumed: the answer is ready.
+        state.suspended = false
+        state.responded = true
+        guard let response = state.pending.withLock({ $0.take() }) else { return .NO }
+        return send(response, on: connection)
+    }
     if state.responded { return .YES }
-    state.responded = true
-    return send(context.handler.handle(state.request), on: connection)
+    switch context.handler.handle(state.request) {
+    case .respond(let response):
+        state.responded = true
+        return send(response, on: connection)
+    case .later(let start):
+        state.suspended = true
+        context.inFlight.add(1, ordering: .acquiringAndReleasing)
+        MHD_suspend_connection(connection)
+        let suspended = SuspendedConnection(pointer: connection)
+        let answered = AnswerOnce()
+        start { response in
+            guard answered.claim() else { return }
+            state.pending.withLock { $0 = response }
+            MHD_resume_connection(suspended.pointer)
+            context.inFlight.subtract(1, ordering: .acquiringAndReleasing)
+        }
+        return .YES
+    }
+}
+
+/// Makes sure a connection is resumed once, even if a handler answers twice.
+private final class AnswerOnce: Sendable {
+    private let done = Atomic<Bool>(false)
+    func claim() -> Bool { !done.exchange(true, ordering: .acquiringAndReleasing) }
+}
+
+/// A suspended connection, resumed from another thread (MHD_resume_connection is
+/// documented as safe to call from any thread, at any time).
+private struct SuspendedConnection: @unchecked Sendable {
+    let pointer: OpaquePointer?
 }
 
 private let requestCompleted: MHD_RequestCompletedCallback = { _, _, conCls, _ in

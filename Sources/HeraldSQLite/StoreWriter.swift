@@ -71,6 +71,18 @@ public final class StoreWriter: Sendable {
         return box.value!
     }
 
+    /// Runs `body` in the next group commit and calls `completion` once committed (or
+    /// failed), on the writer thread: keep the completion short.
+    public func submit<T: Sendable>(
+        _ body: @escaping @Sendable (MessageStore) throws -> T,
+        completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        let box = Box<T>()
+        submit(Job(run: { store in box.value = try body(store) }, finish: { result in
+            completion(result.map { box.value! })
+        }))
+    }
+
     /// Finishes queued jobs, then closes the store. Later writes fail.
     public func close() {
         queue.condition.lock()
@@ -110,19 +122,20 @@ public final class StoreWriter: Sendable {
             var outcomes: [Result<Void, any Error>] = []
             outcomes.reserveCapacity(batch.count)
             do {
-                try connection.execute("BEGIN IMMEDIATE")
+                try connection.run("BEGIN IMMEDIATE")
                 for job in batch {
-                    try connection.execute("SAVEPOINT job")
+                    try connection.run("SAVEPOINT job")
                     do {
                         try job.run(store)
-                        try connection.execute("RELEASE job")
+                        try connection.run("RELEASE job")
                         outcomes.append(.success(()))
                     } catch {
-                        try connection.execute("ROLLBACK TO job; RELEASE job")
+                        try connection.run("ROLLBACK TO job")
+                        try connection.run("RELEASE job")
                         outcomes.append(.failure(error))
                     }
                 }
-                try connection.execute("COMMIT")
+                try connection.run("COMMIT")
             } catch {
                 try? connection.execute("ROLLBACK")
                 logger.error("store commit failed", ["error": "\(error)", "batch.size": "\(batch.count)"])

@@ -88,3 +88,66 @@ func mutated(_ name: String, _ change: (inout [String: JSONValue]) -> Void) thro
         #expect(value["a"] == .array([.int(1), .double(2.5), .bool(true), .null, .string("x\n\u{2028}")]))
     }
 }
+
+@Suite struct JSONParserTests {
+    @Test(arguments: [
+        #"{"a":1}"#, #"[]"#, #"{}"#, #" [1, -2, 3.5e2, "x", true, false, null] "#, #""\ud83d\ude00""#, #""\u00e9\n\t\/""#,
+        #"0"#, #"-0.5"#, #"{"nested":{"deeper":[{"k":"v"}]}}"#, "\"caf\u{E9}\"",
+    ])
+    func accepts(_ text: String) throws {
+        let value = try JSONValue.parse(Array(text.utf8))
+        #expect(try JSONValue.parse(Array(value.serialized().utf8)) == value)
+    }
+
+    @Test(arguments: [
+        "", " ", "{", "[1,]", #"{"a":1,}"#, "01", "1.", ".5", "+1", "1e", "tru", "nul", #"{"a" 1}"#, #"{a:1}"#,
+        "\"unterminated", "\"\u{1}\"", #""\x""#, #""\ud800""#, #""\udc00x""#, "[1] [2]", "NaN", "1e999",
+    ])
+    func rejects(_ text: String) {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(text.utf8)) }
+    }
+
+    @Test func rejectsInvalidUTF8AndDeepNesting() {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse([0x22, 0xFF, 0xFE, 0x22]) }
+        let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(deep.utf8)) }
+        let fine = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        #expect(throws: Never.self) { try JSONValue.parse(Array(fine.utf8)) }
+    }
+
+    @Test func numbersKeepTheirKind() throws {
+        #expect(try JSONValue.parse(Array("1787303700123".utf8)) == .int(1_787_303_700_123))
+        #expect(try JSONValue.parse(Array("2.5".utf8)) == .double(2.5))
+        #expect(try JSONValue.parse(Array("99999999999999999999".utf8)) == .double(1e20))
+    }
+}
+
+@Suite struct JSONSelectionTests {
+    @Test func unselectedPartsKeepTheirKindButNotTheirContent() throws {
+        let text = #"{"keep":{"a":"x","b":[1]},"drop":{"c":"y"},"s":"long","n":5,"l":[1,2]}"#
+        let value = try JSONValue.parse(Array(text.utf8), selecting: .members(["keep": .all, "n": .all]))
+        #expect(value == .object([
+            "keep": .object(["a": .string("x"), "b": .array([.int(1)])]), "drop": .object([:]), "s": .string(""), "n": .int(5),
+            "l": .array([]),
+        ]))
+    }
+
+    @Test(arguments: [
+        #"{"x":"\ud800"}"#, #"{"x":"\q"}"#, "{\"x\":\"a\u{1}\"}", #"{"x":"unterminated}"#, #"{"x":[1,]}"#,
+    ])
+    func unselectedPartsAreStillValidated(_ text: String) {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(text.utf8), selecting: .members([:])) }
+    }
+
+    @Test(arguments: [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xFF], [0x80]] as [[UInt8]])
+    func invalidUTF8InUnselectedStrings(_ sequence: [UInt8]) {
+        let bytes = Array(#"{"x":""#.utf8) + sequence + Array(#""}"#.utf8)
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(bytes, selecting: .members([:])) }
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(bytes) }
+    }
+
+    @Test func validMultibyteInUnselectedStrings() throws {
+        let bytes = Array("{\"x\":\"é€😀 \\u00e9 \\ud83d\\ude00\"}".utf8)
+        #expect(try JSONValue.parse(bytes, selecting: .members([:])) == .object(["x": .string("")]))
+    }
+}

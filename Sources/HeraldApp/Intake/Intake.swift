@@ -2,9 +2,9 @@ import Foundation
 public import HeraldCore
 public import HeraldSQLite
 
-/// The webhook endpoint and the server's other routes. Runs on the HTTP server's
-/// connection threads: verification and decoding are pure, the store write blocks that
-/// thread until the group commit has made the message durable, and only then is 2xx sent.
+/// The webhook endpoint and the server's other routes. Runs on the HTTP server's event
+/// threads: verification and decoding happen there; the store write joins the next group
+/// commit, and the answer (2xx) is sent only once that commit is durable. No thread waits.
 public final class Intake: HTTPHandler {
     private let verifier: WebhookVerifier
     private let writer: StoreWriter
@@ -25,19 +25,22 @@ public final class Intake: HTTPHandler {
         self.now = now
     }
 
-    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+    public func handle(_ request: HTTPRequest) -> HandlerResult {
         switch request.path {
         case webhookPath:
-            guard request.method == "POST" else { return methodNotAllowed(request, allow: "POST") }
+            guard request.method == "POST" else { return .respond(methodNotAllowed(request, allow: "POST")) }
             return receiveWebhook(request)
         case "/healthz":
-            guard request.method == "GET" || request.method == "HEAD" else { return methodNotAllowed(request, allow: "GET, HEAD") }
-            return .json(200, #"{"status":"ok"}"#)
+            guard request.method == "GET" || request.method == "HEAD" else {
+                return .respond(methodNotAllowed(request, allow: "GET, HEAD"))
+            }
+            return .respond(.json(200, #"{"status":"ok"}"#))
         case "/metrics":
-            guard request.method == "GET" else { return methodNotAllowed(request, allow: "GET") }
-            return HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(metrics.prometheusText().utf8))
+            guard request.method == "GET" else { return .respond(methodNotAllowed(request, allow: "GET")) }
+            return .respond(HTTPResponse(
+                status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(metrics.prometheusText().utf8)))
         default:
-            return .error(404, code: "not_found", message: "no such path")
+            return .respond(.error(404, code: "not_found", message: "no such path"))
         }
     }
 
@@ -50,7 +53,7 @@ public final class Intake: HTTPHandler {
         .error(405, code: "method_not_allowed", message: "use \(allow)", headers: ["Allow": allow])
     }
 
-    private func receiveWebhook(_ request: HTTPRequest) -> HTTPResponse {
+    private func receiveWebhook(_ request: HTTPRequest) -> HandlerResult {
         let receivedAt = now()
         let headers: SignatureHeaders
         do {
@@ -58,29 +61,39 @@ public final class Intake: HTTPHandler {
         } catch {
             let webhookID = request.header("svix-id") ?? request.header("webhook-id")
             reject(request, status: error.httpStatus, code: error.code, webhookID: webhookID)
-            return .error(error.httpStatus, code: error.code, message: Self.explain(error))
+            return .respond(.error(error.httpStatus, code: error.code, message: Self.explain(error)))
         }
         let webhookID = headers.id
         let body = request.body
         switch ClerkEvent.decide(body: body) {
         case .ignore(let eventType):
-            do {
-                try writer.writeBlocking { try $0.countIgnoredEvent(type: eventType, now: receivedAt) }
-            } catch {
-                return storeFailed(error, webhookID: webhookID)
+            return .later { [writer, metrics, logger] respond in
+                writer.submit({ try $0.countIgnoredEvent(type: eventType, now: receivedAt) }) { result in
+                    switch result {
+                    case .failure(let error):
+                        respond(self.storeFailed(error, webhookID: webhookID))
+                    case .success:
+                        metrics.countWebhook("ignored")
+                        logger.info("webhook ignored", ["webhook.id": webhookID, "event.type": eventType])
+                        respond(.json(200, "{\"ignored\":true,\"event_type\":\(JSONValue.quote(eventType))}"))
+                    }
+                }
             }
-            metrics.countWebhook("ignored")
-            logger.info("webhook ignored", ["webhook.id": webhookID, "event.type": eventType])
-            return .json(200, "{\"ignored\":true,\"event_type\":\(JSONValue.quote(eventType))}")
         case .record(let draft):
-            let outcome: InsertOutcome
-            do {
-                outcome = try writer.writeBlocking { try $0.insert(webhookID: webhookID, draft: draft, payload: body, now: receivedAt) }
-            } catch {
-                return storeFailed(error, webhookID: webhookID)
+            return .later { [writer] respond in
+                writer.submit({ try $0.insert(webhookID: webhookID, draft: draft, payload: body, now: receivedAt) }) { result in
+                    switch result {
+                    case .failure(let error): respond(self.storeFailed(error, webhookID: webhookID))
+                    case .success(let outcome): respond(self.stored(outcome, draft: draft, webhookID: webhookID))
+                    }
+                }
             }
-            let result = outcome.duplicate ? "duplicate" : outcome.status.rawValue
-            metrics.countWebhook(result)
+        }
+    }
+
+    private func stored(_ outcome: InsertOutcome, draft: MessageDraft, webhookID: String) -> HTTPResponse {
+        metrics.countWebhook(outcome.duplicate ? "duplicate" : outcome.status.rawValue)
+        if logger.level <= .warning {
             var metadata: Logger.Metadata = [
                 "webhook.id": webhookID, "message.id": String(outcome.id), "message.status": outcome.status.rawValue,
                 "event.type": draft.eventType,
@@ -94,10 +107,8 @@ public final class Intake: HTTPHandler {
             } else {
                 logger.info("webhook accepted", metadata)
             }
-            return .json(
-                200,
-                "{\"id\":\(outcome.id),\"status\":\"\(outcome.status.rawValue)\",\"duplicate\":\(outcome.duplicate)}")
         }
+        return .json(200, "{\"id\":\(outcome.id),\"status\":\"\(outcome.status.rawValue)\",\"duplicate\":\(outcome.duplicate)}")
     }
 
     private func storeFailed(_ error: any Error, webhookID: String) -> HTTPResponse {

@@ -52,8 +52,18 @@ public enum ClerkEvent {
     public static let emailCreated = "email.created"
     public static let smsCreated = "sms.created"
 
+    /// What intake reads of an event; Clerk's rendered bodies and the template variables
+    /// are validated but not copied (the raw body is stored and parsed in full later).
+    static let intakeSelection = JSONSelection.members([
+        "type": .all,
+        "data": .members([
+            "id": .all, "slug": .all, "to_email_address": .all, "to_phone_number": .all, "subject": .all,
+            "delivered_by_clerk": .all,
+        ]),
+    ])
+
     public static func decide(body: [UInt8]) -> IntakeDecision {
-        guard let root = try? JSONValue.parse(body) else {
+        guard let root = try? JSONValue.parse(body, selecting: intakeSelection) else {
             return .record(MessageDraft(eventType: "unknown", channel: nil, status: .failed, reason: UnusableReason.invalidJSON.rawValue))
         }
         return decide(root)

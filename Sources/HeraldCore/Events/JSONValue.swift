@@ -38,12 +38,9 @@ public enum JSONValue: Sendable, Equatable, Hashable {
     public var isNull: Bool { self == .null }
 
     /// Parses JSON text. Throws ``JSONValue/ParseError`` with a short reason.
-    public static func parse(_ bytes: [UInt8]) throws(ParseError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch {
-            throw ParseError()
-        }
+    public static func parse(_ bytes: [UInt8], selecting selection: JSONSelection = .all) throws(ParseError) -> JSONValue {
+        guard let value = JSONParser.parse(bytes, selection: selection) else { throw ParseError() }
+        return value
     }
 
     public struct ParseError: Error, Equatable, Sendable {

@@ -47,10 +47,24 @@ public struct HTTPResponse: Sendable, Equatable {
     }
 }
 
-/// Handles requests. Called on the server's own threads, one request at a time per
-/// connection; it may block (the server never runs it on Swift's cooperative pool).
+/// What a handler does with a request: answer now, or start work that answers later
+/// (the connection waits without holding a thread).
+public enum HandlerResult: Sendable {
+    case respond(HTTPResponse)
+    /// The server calls the closure once with a completion; the work calls that exactly once.
+    case later(@Sendable (_ respond: @escaping @Sendable (HTTPResponse) -> Void) -> Void)
+
+    /// The response of a `.respond` result (for tests).
+    public var immediate: HTTPResponse? {
+        if case .respond(let response) = self { return response }
+        return nil
+    }
+}
+
+/// Handles requests. Called on the server's event threads: it must not block; slow work
+/// (a store commit) goes through ``HandlerResult/later(_:)``.
 public protocol HTTPHandler: Sendable {
-    func handle(_ request: HTTPRequest) -> HTTPResponse
+    func handle(_ request: HTTPRequest) -> HandlerResult
     /// Told when the server itself rejected a request (body too large), for logs and metrics.
     func serverRejected(_ request: HTTPRequest, status: Int, reason: String)
 }

@@ -11,7 +11,6 @@ public enum Recipient {
         let domain = address[address.index(after: at)...]
         guard !local.isEmpty, local.utf8.count <= 64, !domain.isEmpty else { return false }
         guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return false }
-        let localSpecials = Set("!#$%&'*+-/=?^_`{|}~.".unicodeScalars)
         for scalar in local.unicodeScalars {
             if scalar.value >= 0x80 {
                 if scalar.properties.isWhitespace || scalar.properties.generalCategory == .control
@@ -19,7 +18,7 @@ public enum Recipient {
                 {
                     return false
                 }
-            } else if !(isASCIIAlphanumeric(scalar) || localSpecials.contains(scalar)) {
+            } else if !(isASCIIAlphanumeric(scalar) || isLocalSpecial(scalar)) {
                 return false
             }
         }
@@ -45,6 +44,13 @@ public enum Recipient {
         let scalars = Array(number.unicodeScalars)
         guard scalars.count >= 8, scalars.count <= 16, scalars[0] == "+", scalars[1] != "0" else { return false }
         return scalars.dropFirst().allSatisfy { ("0"..."9").contains($0) }
+    }
+
+    private static func isLocalSpecial(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "!", "#", "$", "%", "&", "'", "*", "+", "-", "/", "=", "?", "^", "_", "`", "{", "|", "}", "~", ".": true
+        default: false
+        }
     }
 
     private static func isASCIIAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {

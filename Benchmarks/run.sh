@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Measures Herald's intake (signed, durable events/s and latency at 16 and 128
+# connections) and the same load against the peer (Python svix + uvicorn, 2 workers,
+# SQLite), in one run on this machine. Writes results/intake-<date>.json and a summary.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+seconds=${SECONDS_PER_RUN:-10}
+secret=whsec_YmVuY2htYXJrLXNlY3JldC1ub3QtZm9yLXByb2R1Y3Rpb24=
+work=$(mktemp -d)
+results="$here/results"
+mkdir -p "$results"
+out="$results/intake-$(date -u +%Y%m%dT%H%M%SZ).json"
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+pids=()
+trap cleanup EXIT
+
+"$root/scripts/install-deps.sh"
+(cd "$root" && swift build -c release --product herald >/dev/null)
+(cd "$here" && swift build -c release >/dev/null)
+load="$here/.build/release/herald-load"
+body="$here/../Tests/HeraldAppTests/Fixtures/email.created.json"
+
+if [ ! -x "$here/.venv/bin/uvicorn" ]; then
+  python3 -m venv "$here/.venv"
+  "$here/.venv/bin/pip" install -q svix==2.9.1 uvicorn==0.54.0
+fi
+
+wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+echo "{}" > "$work/herald.json"
+: > "$out"
+for connections in 16 128; do
+  # Herald, a fresh database per run.
+  HERALD_WEBHOOK_SECRET=$secret HERALD_LISTEN=127.0.0.1:18787 HERALD_DATABASE="$work/herald-$connections.db" \
+    HERALD_LOG_LEVEL=warning HERALD_CONFIG="$work/herald.json" "$root/.build/release/herald" serve 2>"$work/herald.log" &
+  pids+=($!)
+  wait_port 18787
+  "$load" --port 18787 --secret $secret --body "$body" --connections $connections --seconds "$seconds" --label herald | tee -a "$out"
+  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+  rows=$(sqlite3 "$work/herald-$connections.db" "SELECT COUNT(*) FROM messages")
+  echo "{\"label\":\"herald-rows\",\"connections\":$connections,\"rows\":$rows}" | tee -a "$out"
+
+  # The peer.
+  (cd "$here/peer" && HERALD_PEER_SECRET=$secret HERALD_PEER_DB="$work/peer-$connections.db" \
+    "$here/.venv/bin/uvicorn" svix_peer:app --host 127.0.0.1 --port 18788 --workers 2 --log-level warning \
+    --no-access-log 2>"$work/peer.log") &
+  pids+=($!)
+  wait_port 18788
+  sleep 1
+  "$load" --port 18788 --secret $secret --body "$body" --connections $connections --seconds "$seconds" --label peer | tee -a "$out"
+  kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+  pkill -f "uvicorn svix_peer:app" 2>/dev/null || true
+  sleep 0.5
+done
+
+python3 - "$out" <<'PY'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+runs = {(r["label"], r["connections"]): r for r in rows if "rps" in r}
+print("\nconnections  herald ev/s  peer ev/s  ratio   herald p50/p99 ms   peer p50/p99 ms")
+for c in (16, 128):
+    h, p = runs.get(("herald", c)), runs.get(("peer", c))
+    if h and p:
+        ratio = h["rps"] / p["rps"] if p["rps"] else float("inf")
+        print(f"{c:>11}  {h['rps']:>11.0f}  {p['rps']:>9.0f}  {ratio:>5.1f}x  {h['p50_ms']:>7.2f} / {h['p99_ms']:<7.2f}  {p['p50_ms']:>7.2f} / {p['p99_ms']:<7.2f}")
+PY
+echo "results: $out"
