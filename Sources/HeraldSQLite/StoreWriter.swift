@@ -106,9 +106,16 @@ public final class StoreWriter: Sendable {
 
     private static func loop(store: MessageStore, queue: Queue, logger: Logger, maxBatch: Int) {
         let connection = store.connection
+        var previousBatch = 0
         while true {
             queue.condition.lock()
             while queue.jobs.isEmpty && !queue.stopping { queue.condition.wait() }
+            // Commit delay: under load, writers arrive in waves right after each commit; a
+            // wave that has only begun is worth a fraction of a millisecond to fill up.
+            if !queue.stopping && queue.jobs.count * 2 < previousBatch {
+                let deadline = Date().addingTimeInterval(0.0005)
+                while queue.jobs.count * 2 < previousBatch && queue.condition.wait(until: deadline) {}
+            }
             if queue.jobs.isEmpty && queue.stopping {
                 queue.stopped = true
                 queue.condition.broadcast()
@@ -118,6 +125,7 @@ public final class StoreWriter: Sendable {
             let batch = Array(queue.jobs.prefix(maxBatch))
             queue.jobs.removeFirst(batch.count)
             queue.condition.unlock()
+            previousBatch = batch.count
 
             var outcomes: [Result<Void, any Error>] = []
             outcomes.reserveCapacity(batch.count)
