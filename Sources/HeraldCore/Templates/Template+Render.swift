@@ -38,7 +38,7 @@ extension Template {
         return renderer.output
     }
 
-    /// Renders strictly: a variable that prints nothing because it is missing or null, a
+    /// Renders strictly: a variable that prints nothing because it is missing, null or empty, a
     /// missing partial, or runaway recursion is an error instead of a silent blank.
     /// (Sections over missing values are fine: that is how templates guard optional data.)
     public func renderStrict(_ data: JSONValue, escaping: Escaping, partials: any PartialProvider) throws(RenderError) -> String {
@@ -78,7 +78,7 @@ private struct Renderer {
                 emitTemplateText(text)
             case .variable(let name, let escaped):
                 let value = lookup(name)
-                if strict, value == nil || value == .null { throw .missingVariable(name.text) }
+                if strict, value == nil || value == .null || value == .string("") { throw .missingVariable(name.text) }
                 guard let value else { continue }
                 let text = Self.text(of: value)
                 if text.isEmpty { continue }
