@@ -17,6 +17,7 @@ import Testing
                 "HERALD_LISTEN": "127.0.0.1:0",
                 "HERALD_DATABASE": folder.appendingPathComponent("var/herald.db").path,
                 "HERALD_WEBHOOK_SECRET": secret,
+                "HERALD_TEMPLATES": repositoryRoot.appendingPathComponent("templates").path,
             ]
             child = try Child(["serve"] + extraArguments, environment: environment, directory: folder)
             let ready = child.waitFor { $0.stderr.contains("herald listening") || !$0.process.isRunning }
@@ -62,12 +63,16 @@ import Testing
         #expect(table.hasPrefix("ID\tCREATED"))
         #expect(table.split(separator: "\n").count == 2)
 
-        let (shown, detail, _) = try served.herald("show", "msg_same")
+        let (shown, shownText, _) = try served.herald("show", "msg_same")
+        let detail = shownText.replacing(/\ {2,}/, with: " ")
         #expect(shown == 0)
-        #expect(detail.contains("status           queued"))
+        #expect(detail.contains("status queued"))
         #expect(detail.contains("history:"))
+        #expect(detail.contains("rendered subject 482913 is your Example App verification code"))
+        #expect(detail.contains("rendered from template email/verification_code"))
         let (_, shownJSON, _) = try served.herald("show", "1", "--json")
         #expect((try? JSONValue.parse(Array(shownJSON.utf8)))?["history"] != nil)
+        #expect((try? JSONValue.parse(Array(shownJSON.utf8)))?["template"] == .string("clerk rendering (template_error: variable 'magic_link' is missing or empty)"))
 
         #expect(served.stop() == 0)
         #expect(served.child.stderr.contains("msg=stopped"))

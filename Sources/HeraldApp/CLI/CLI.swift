@@ -19,6 +19,8 @@ public enum CLI {
             case "log": try LogCommand.run(rest, environment: environment, output: output)
             case "show": try ShowCommand.run(rest, environment: environment, output: output)
             case "simulate": try SimulateCommand.run(rest, environment: environment, output: output)
+            case "render": try RenderCommand.run(rest, environment: environment, output: output)
+            case "check": try CheckCommand.run(rest, environment: environment, output: output)
             case "version", "--version": output.write("herald \(version)\n")
             case "help", "--help", "-h":
                 if let topic = rest.first {

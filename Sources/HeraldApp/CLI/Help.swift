@@ -10,6 +10,8 @@ enum Help {
           log         list messages, newest first; --follow streams changes
           show        one message with its history
           simulate    sign and post a realistic Clerk event, for local testing
+          render      show exactly what would be sent for a slug (or render any template)
+          check       validate the configuration and every template
           version     print the version
           help        this text, or 'herald help <command>'
 
@@ -24,6 +26,8 @@ enum Help {
         case "log": log
         case "show": show
         case "simulate": simulate
+        case "render": render
+        case "check": check
         case "version": "Usage: herald version\n"
         case "help": "Usage: herald help [COMMAND]\n"
         default: nil
@@ -60,6 +64,30 @@ enum Help {
 
         Shows one message and its history. ID is the message number, the webhook id
         (msg_...) or Clerk's id (ema_..., sms_...).
+
+        """
+
+    static let render = """
+        Usage: herald render email|sms SLUG [--event FILE | --data FILE] [--locale L]
+                                            [--part subject|html|text] [--out FILE]
+               herald render --template FILE --data FILE [--partials DIR]
+
+        The first form renders exactly what would be sent for SLUG from the templates
+        folder, using a built-in sample event (or --event FILE, a whole Clerk event, or
+        --data FILE, just the template variables), and says when Clerk's own rendering
+        would be sent instead, and why. --part prints one part as is.
+        The second form renders any template file with JSON data (HTML escaping on),
+        with partials from DIR (NAME.mustache).
+
+        """
+
+    static let check = """
+        Usage: herald check
+
+        Validates the configuration and every template: syntax (with line and column),
+        partials that exist, variables Clerk does not send, that each template renders
+        with the sample data, and SMS length in GSM-7 / UCS-2 segments. Exits 1 on any
+        problem.
 
         """
 

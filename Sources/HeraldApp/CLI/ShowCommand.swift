@@ -12,11 +12,15 @@ enum ShowCommand {
         let store = try StoreAccess.open(configuration)
         guard let record = try store.message(reference) else { throw CommandError("no message \(reference)") }
         let history = try store.history(messageID: record.id)
+        let composed = compose(record, store: store, configuration: configuration)
         if parsed.flag("json") {
             let events = history.map { event in
                 "{\"at\":\(JSONValue.quote(Timestamps.iso8601(milliseconds: event.at))),\"status\":\(JSONValue.quote(event.status.rawValue)),\"detail\":\(event.detail.map(JSONValue.quote) ?? "null")}"
             }
-            output.write(RecordPrinter.json(record, extra: [("history", "[" + events.joined(separator: ",") + "]")]) + "\n")
+            var extra = [("history", "[" + events.joined(separator: ",") + "]")]
+            extra.append(("template", composed.map { JSONValue.quote($0.sourceDescription) } ?? "null"))
+            extra.append(("rendered_subject", composed?.subject.map(JSONValue.quote) ?? "null"))
+            output.write(RecordPrinter.json(record, extra: extra) + "\n")
             return
         }
         let rows: [[String]] = [
@@ -26,6 +30,8 @@ enum ShowCommand {
             ["slug", record.slug ?? "-"],
             ["to", record.recipient ?? "-"],
             ["subject (Clerk)", record.subject ?? "-"],
+            ["rendered subject", composed?.subject ?? "-"],
+            ["rendered from", composed?.sourceDescription ?? "-"],
             ["attempts", String(record.attempts)],
             ["last error", record.lastError ?? "-"],
             ["event", record.eventType],
@@ -37,5 +43,16 @@ enum ShowCommand {
         output.write(Table.render(rows))
         output.write("\nhistory:\n")
         output.write(Table.render(history.map { ["  " + Timestamps.short(milliseconds: $0.at), $0.status.rawValue, $0.detail ?? ""] }))
+    }
+}
+
+extension ShowCommand {
+    /// What the message would say with the templates as they are now.
+    static func compose(_ record: MessageRecord, store: MessageStore, configuration: Configuration) -> ComposedMessage? {
+        guard let channel = record.channel, let payload = try? store.payload(messageID: record.id),
+            let event = try? JSONValue.parse(payload)
+        else { return nil }
+        let templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath)
+        return try? templates.composer().compose(channel: channel, event: event)
     }
 }

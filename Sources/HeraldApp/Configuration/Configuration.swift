@@ -16,6 +16,8 @@ public struct Configuration: Sendable {
     public var webhookPath = "/webhooks/clerk"
     public var databasePath = "var/herald.db"
     public var templatesPath = "templates"
+    /// Where the locale is read from in the event's template variables.
+    public var localePath = "user.public_metadata.locale"
     public var logLevel = Logger.Level.info
     public var http = HTTPServerConfiguration()
     /// Signing secrets, from the environment; empty when none is set.
@@ -60,6 +62,7 @@ public struct Configuration: Sendable {
             case "webhook_path": webhookPath = try Self.path(try Self.string(value, key, path), key)
             case "database": databasePath = try Self.string(value, key, path)
             case "templates": templatesPath = try Self.string(value, key, path)
+            case "locale_path": localePath = try Self.string(value, key, path)
             case "log_level": logLevel = try Self.level(try Self.string(value, key, path))
             case "http":
                 guard case .object(let limits) = value else { throw ConfigurationError("\(path): \"http\" must be an object") }
@@ -92,6 +95,7 @@ public struct Configuration: Sendable {
         if let path = value("HERALD_WEBHOOK_PATH") { webhookPath = try Self.path(path, "HERALD_WEBHOOK_PATH") }
         if let database = value("HERALD_DATABASE") { databasePath = database }
         if let templates = value("HERALD_TEMPLATES") { templatesPath = templates }
+        if let locale = value("HERALD_LOCALE_PATH") { localePath = locale }
         if let level = value("HERALD_LOG_LEVEL") { logLevel = try Self.level(level) }
         for name in Self.secretVariables {
             guard let text = value(name) else { continue }

@@ -1,0 +1,65 @@
+import Foundation
+import HeraldCore
+
+/// `herald check`: validates the configuration and every template; exits 1 on any
+/// problem, so it can guard a deployment or CI.
+enum CheckCommand {
+    static func run(_ arguments: [String], environment: [String: String], output: Output) throws {
+        let parsed = try Arguments(arguments, options: [], flags: [])
+        try parsed.expectPositionals(max: 0, usage: "herald check")
+        let configuration = try Configuration.load(environment: environment)
+        output.write("configuration: ok (\(configuration.configFile ?? "embedded defaults") and environment)\n")
+        if configuration.secrets.isEmpty {
+            output.write("note: no HERALD_WEBHOOK_SECRET set; 'herald serve' will refuse to start without one\n")
+        } else if configuration.usesDevelopmentSecret {
+            output.write("note: the webhook secret is the development secret; 'herald serve' accepts it only with --dev\n")
+        }
+
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: configuration.templatesPath, isDirectory: &isDirectory), isDirectory.boolValue else {
+            output.write("note: no templates folder at \(configuration.templatesPath); Clerk's own rendering is sent for every message\n")
+            return
+        }
+        let templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath).reload()
+        let problems = findProblems(templates, localePath: configuration.localePath)
+        let count = templates.inventory.count
+        for problem in problems { output.write("problem: \(problem)\n") }
+        output.write("templates: \(count) message template(s), \(templates.files.count) file(s) in \(configuration.templatesPath), \(problems.count) problem(s)\n")
+        if !problems.isEmpty { throw CommandError("\(problems.count) problem(s) in \(configuration.templatesPath)") }
+    }
+
+    static func findProblems(_ templates: TemplateSet, localePath: String) -> [String] {
+        var problems = templates.problems.map { "\($0.path): \($0.message)" }
+        for (path, template) in templates.files.sorted(by: { $0.key < $1.key }) {
+            let locale = path.hasPrefix("email/") || path.hasPrefix("sms/") || path.hasPrefix("partials/")
+                ? nil : path.split(separator: "/").first.map(String.init)
+            let partials = templates.partials(locale: locale)
+            for name in template.partialNames.sorted() where partials.partial(named: name) == nil {
+                problems.append("\(path): partial '\(name)' does not exist (looked for partials/\(name).mustache)")
+            }
+            for reference in template.variableCandidates where !reference.candidates.contains(where: ClerkVariables.isKnown) {
+                problems.append("\(path): variable '\(reference.name)' is not one Clerk sends (typo?)")
+            }
+        }
+        let composer = MessageComposer(templates: templates, localePath: localePath)
+        for entry in templates.inventory {
+            var event = SampleData.event(channel: entry.channel, slug: entry.slug)
+            if !entry.locale.isEmpty { event = SampleData.setVariable(event, path: localePath, value: .string(entry.locale)) }
+            let where_ = "\(entry.locale.isEmpty ? "" : entry.locale + "/")\(entry.channel.rawValue)/\(entry.slug)"
+            do {
+                let composed = try composer.compose(channel: entry.channel, event: event)
+                if case .clerk(let reason) = composed.source {
+                    problems.append("\(where_): does not render with the sample data, Clerk's rendering would be sent (\(reason))")
+                } else if entry.channel == .sms, let text = composed.text {
+                    let length = SMSLength(text)
+                    if length.segments > 1 {
+                        problems.append("\(where_): \(length.segments) \(length.encoding.rawValue) segments (\(length.units) units) with the sample data; one segment holds \(length.encoding == .gsm7 ? 160 : 70)")
+                    }
+                }
+            } catch {
+                problems.append("\(where_): \(error.description)")
+            }
+        }
+        return problems
+    }
+}
