@@ -101,7 +101,7 @@ public struct MessageComposer: Sendable {
             return ComposedMessage(text: text, source: source)
         case .email:
             var subject = try part(.subject, .none) ?? data["subject"]?.stringValue
-            subject = subject.map(Self.singleLine)
+            subject = subject.map(MIMEMessage.singleLine)
             let html = try part(.html, .html) ?? (resolved.parts[.text] == nil ? data["body"]?.stringValue : nil)
             let text = try part(.text, .none) ?? (resolved.parts[.html] == nil ? data["body_plain"]?.stringValue : nil)
             guard let subject, !subject.isEmpty else { throw RenderError.missingVariable("(empty subject)") }
@@ -120,27 +120,11 @@ public struct MessageComposer: Sendable {
         case .email:
             let html = data["body"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
             let text = data["body_plain"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-            guard let subject = data["subject"]?.stringValue.map(Self.singleLine), !subject.isEmpty, html != nil || text != nil else {
+            guard let subject = data["subject"]?.stringValue.map(MIMEMessage.singleLine), !subject.isEmpty, html != nil || text != nil else {
                 throw CompositionError(code: "no_content", detail: "no template and no complete Clerk rendering (\(reason))")
             }
             return ComposedMessage(subject: subject, html: html, text: text, source: .clerk(reason: reason))
         }
-    }
-
-    /// Subjects are one line: CR, LF and tabs become spaces, runs collapse.
-    static func singleLine(_ text: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        var pendingSpace = false
-        for scalar in text.unicodeScalars {
-            if scalar == " " || scalar == "\t" || scalar == "\r" || scalar == "\n" || scalar == "\u{2028}" || scalar == "\u{2029}" {
-                pendingSpace = !scalars.isEmpty
-                continue
-            }
-            if pendingSpace { scalars.append(" ") }
-            pendingSpace = false
-            scalars.append(scalar)
-        }
-        return String(scalars)
     }
 
     static func describe(_ error: RenderError) -> String {

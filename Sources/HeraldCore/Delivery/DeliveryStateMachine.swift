@@ -1,0 +1,105 @@
+/// The life of one message after intake, as a value: events in, actions out, no I/O.
+///
+/// ```
+/// queued/retrying --claim--> sending --delivered--> sent
+///                     |              --retryable--> retrying (or failed: attempts used up,
+///                     |                                        or expired: too old to retry)
+///                     |              --permanent--> failed
+///                     +--(too old)--> expired
+/// ```
+/// `cancel` ends `queued`/`retrying`; `retry` puts `failed`/`expired`/`cancelled` back.
+public struct DeliveryStateMachine: Sendable, Equatable {
+    public private(set) var status: MessageStatus
+    public private(set) var attempts: Int
+    /// After this time (Unix ms) the message is not sent any more.
+    public let expiresAt: Int64
+    public let policy: RetryPolicy
+
+    public enum Action: Sendable, Equatable {
+        /// Make an attempt now.
+        case send
+        case markSent(providerID: String?)
+        case scheduleRetry(at: Int64, reason: String)
+        case markFailed(reason: String)
+        case markExpired(reason: String)
+        case markCancelled
+        case requeue
+        /// Nothing to do: the event does not apply in this state.
+        case ignore
+    }
+
+    public init(status: MessageStatus, attempts: Int, expiresAt: Int64, policy: RetryPolicy) {
+        self.status = status
+        self.attempts = attempts
+        self.expiresAt = expiresAt
+        self.policy = policy
+    }
+
+    /// A worker claimed the message at `now`.
+    public mutating func claim(now: Int64) -> Action {
+        switch status {
+        case .queued, .retrying, .sending:  // sending: a dead worker's lease ran out
+            if now >= expiresAt {
+                status = .expired
+                return .markExpired(reason: "expired: too old to be useful before it could be sent")
+            }
+            status = .sending
+            attempts += 1
+            return .send
+        case .sent, .failed, .expired, .cancelled, .skipped:
+            return .ignore
+        }
+    }
+
+    /// The attempt finished.
+    public mutating func attemptFinished(_ outcome: DeliveryOutcome, now: Int64, random: Double) -> Action {
+        guard status == .sending else { return .ignore }
+        switch outcome {
+        case .delivered(let providerID, _):
+            status = .sent
+            return .markSent(providerID: providerID)
+        case .permanent(let code, let reply):
+            status = .failed
+            return .markFailed(reason: Self.reason(code, reply))
+        case .retryable(let code, let reply, let retryAfter):
+            let reason = Self.reason(code, reply)
+            if attempts >= policy.maxAttempts {
+                status = .failed
+                return .markFailed(reason: "\(reason); gave up after \(attempts) attempts")
+            }
+            let next = now + policy.delay(afterAttempts: attempts, retryAfter: retryAfter, random: random)
+            if next >= expiresAt {
+                status = .expired
+                return .markExpired(reason: "\(reason); expired before the next attempt")
+            }
+            status = .retrying
+            return .scheduleRetry(at: next, reason: reason)
+        }
+    }
+
+    /// An operator cancels it.
+    public mutating func cancel() -> Action {
+        switch status {
+        case .queued, .retrying:
+            status = .cancelled
+            return .markCancelled
+        default:
+            return .ignore
+        }
+    }
+
+    /// An operator asks for another try (the store gives it a fresh age window).
+    public mutating func retry() -> Action {
+        switch status {
+        case .failed, .expired, .cancelled:
+            status = .queued
+            return .requeue
+        default:
+            return .ignore
+        }
+    }
+
+    static func reason(_ code: FailureCode, _ reply: Int?) -> String {
+        reply.map { "\(code.rawValue) (\($0))" } ?? code.rawValue
+    }
+}
