@@ -36,7 +36,30 @@ enum Schema {
             count INTEGER NOT NULL,
             last_seen_at INTEGER NOT NULL
         ) STRICT;
+        """,
+        // 2: delivery: leases, expiry, attempts.
         """
+        ALTER TABLE messages ADD COLUMN expires_at INTEGER;
+        ALTER TABLE messages ADD COLUMN lease_owner TEXT;
+        ALTER TABLE messages ADD COLUMN lease_until INTEGER;
+        ALTER TABLE messages ADD COLUMN provider_id TEXT;
+        ALTER TABLE messages ADD COLUMN template TEXT;
+        CREATE INDEX messages_lease ON messages (status, lease_until);
+        CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            transport TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            code INTEGER,
+            provider_id TEXT,
+            error TEXT,
+            template TEXT
+        ) STRICT;
+        CREATE INDEX attempts_message ON attempts (message_id);
+        """,
     ]
 
     static func migrate(_ connection: Connection) throws {

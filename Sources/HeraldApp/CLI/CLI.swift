@@ -21,6 +21,8 @@ public enum CLI {
             case "simulate": try SimulateCommand.run(rest, environment: environment, output: output)
             case "render": try RenderCommand.run(rest, environment: environment, output: output)
             case "check": try CheckCommand.run(rest, environment: environment, output: output)
+            case "retry": try RetryCommand.run(rest, environment: environment, output: output)
+            case "cancel": try CancelCommand.run(rest, environment: environment, output: output)
             case "version", "--version": output.write("herald \(version)\n")
             case "help", "--help", "-h":
                 if let topic = rest.first {

@@ -8,7 +8,9 @@ enum Help {
         Commands:
           serve       receive signed webhooks and store them (the gateway)
           log         list messages, newest first; --follow streams changes
-          show        one message with its history
+          show        one message with its history and attempts
+          retry       put failed, expired or cancelled messages back in the queue
+          cancel      stop queued or retrying messages
           simulate    sign and post a realistic Clerk event, for local testing
           render      show exactly what would be sent for a slug (or render any template)
           check       validate the configuration and every template
@@ -27,6 +29,8 @@ enum Help {
         case "show": show
         case "simulate": simulate
         case "render": render
+        case "retry": "Usage: herald retry ID... | herald retry --failed\n\nRequeues failed, expired or cancelled messages (--failed: every failed one), with a\nfresh age window.\n"
+        case "cancel": "Usage: herald cancel ID...\n\nCancels queued or retrying messages.\n"
         case "check": check
         case "version": "Usage: herald version\n"
         case "help": "Usage: herald help [COMMAND]\n"

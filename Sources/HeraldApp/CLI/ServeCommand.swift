@@ -38,8 +38,21 @@ enum ServeCommand {
         } catch {
             throw CommandError("cannot open the store at \(configuration.databasePath): \(error)")
         }
+        let templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath, logger: logger)
+        let loaded = templates.reload()
+        let outboxPath = configuration.outboxPath
+        let engine = DeliveryEngine(
+            writer: writer, templates: templates, settings: configuration.delivery, logger: logger,
+            makeTransport: { _ in OutboxTransport(root: outboxPath) })
+        do {
+            try engine.start()
+        } catch {
+            writer.close()
+            throw CommandError("cannot start delivery: \(error)")
+        }
         let verifier = WebhookVerifier(secrets: configuration.secrets, authenticator: OpenSSLAuthenticator())
-        let intake = Intake(verifier: verifier, writer: writer, webhookPath: configuration.webhookPath, logger: logger)
+        let intake = Intake(
+            verifier: verifier, writer: writer, webhookPath: configuration.webhookPath, logger: logger, onQueued: engine.notify)
         var http = configuration.http
         http.host = configuration.listenHost
         http.port = configuration.listenPort
@@ -47,6 +60,7 @@ enum ServeCommand {
         do {
             server = try HTTPServer(configuration: http, handler: intake)
         } catch {
+            engine.stop()
             writer.close()
             throw CommandError("\(error)")
         }
@@ -54,6 +68,8 @@ enum ServeCommand {
             "listen": "\(configuration.listenHost.contains(":") ? "[\(configuration.listenHost)]" : configuration.listenHost):\(server.port)",
             "webhook.path": configuration.webhookPath, "database": configuration.databasePath,
             "secrets": "\(configuration.secrets.count) from \(configuration.secretSource ?? "?")",
+            "templates": "\(loaded.inventory.count) in \(configuration.templatesPath)",
+            "delivery": "outbox \(configuration.outboxPath), \(configuration.delivery.workers) workers",
         ]
         if let file = configuration.configFile { started["config"] = file }
         if development { started["mode"] = "development" }
@@ -66,6 +82,7 @@ enum ServeCommand {
         sigwait(&stopSignals, &received)
         logger.notice("stopping", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])
         server.stop()
+        engine.stop()
         writer.close()
         logger.notice("stopped")
     }

@@ -13,11 +13,15 @@ enum ShowCommand {
         guard let record = try store.message(reference) else { throw CommandError("no message \(reference)") }
         let history = try store.history(messageID: record.id)
         let composed = compose(record, store: store, configuration: configuration)
+        let attempts = try store.attempts(messageID: record.id)
         if parsed.flag("json") {
             let events = history.map { event in
                 "{\"at\":\(JSONValue.quote(Timestamps.iso8601(milliseconds: event.at))),\"status\":\(JSONValue.quote(event.status.rawValue)),\"detail\":\(event.detail.map(JSONValue.quote) ?? "null")}"
             }
-            var extra = [("history", "[" + events.joined(separator: ",") + "]")]
+            let attemptObjects = attempts.map { attempt in
+                "{\"number\":\(attempt.number),\"transport\":\(JSONValue.quote(attempt.transport)),\"started_at\":\(JSONValue.quote(Timestamps.iso8601(milliseconds: attempt.startedAt))),\"duration_ms\":\(attempt.durationMs),\"outcome\":\(JSONValue.quote(attempt.outcome)),\"code\":\(attempt.code.map(String.init) ?? "null"),\"provider_id\":\(attempt.providerID.map(JSONValue.quote) ?? "null"),\"error\":\(attempt.error.map(JSONValue.quote) ?? "null"),\"template\":\(attempt.template.map(JSONValue.quote) ?? "null")}"
+            }
+            var extra = [("history", "[" + events.joined(separator: ",") + "]"), ("attempts", "[" + attemptObjects.joined(separator: ",") + "]")]
             extra.append(("template", composed.map { JSONValue.quote($0.sourceDescription) } ?? "null"))
             extra.append(("rendered_subject", composed?.subject.map(JSONValue.quote) ?? "null"))
             output.write(RecordPrinter.json(record, extra: extra) + "\n")
@@ -43,6 +47,18 @@ enum ShowCommand {
         output.write(Table.render(rows))
         output.write("\nhistory:\n")
         output.write(Table.render(history.map { ["  " + Timestamps.short(milliseconds: $0.at), $0.status.rawValue, $0.detail ?? ""] }))
+        if !attempts.isEmpty {
+            output.write("\nattempts:\n")
+            output.write(Table.render(
+                [["  #", "STARTED", "TRANSPORT", "MS", "OUTCOME", "CODE", "PROVIDER ID", "ERROR", "CONTENT"]]
+                    + attempts.map { attempt in
+                        [
+                            "  \(attempt.number)", Timestamps.short(milliseconds: attempt.startedAt), attempt.transport, String(attempt.durationMs),
+                            attempt.outcome, attempt.code.map(String.init) ?? "-", attempt.providerID ?? "-", attempt.error ?? "-",
+                            attempt.template ?? "-",
+                        ]
+                    }))
+        }
     }
 }
 

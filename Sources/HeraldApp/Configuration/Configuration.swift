@@ -18,6 +18,12 @@ public struct Configuration: Sendable {
     public var templatesPath = "templates"
     /// Where the locale is read from in the event's template variables.
     public var localePath = "user.public_metadata.locale"
+    /// Where the outbox transport writes messages.
+    public var outboxPath = "var/outbox"
+    /// Sender settings (`HERALD_EMAIL_FROM`, `HERALD_EMAIL_DOMAIN`).
+    public var email = EmailSettings()
+    /// Workers, leases, retries, expiry.
+    public var delivery = DeliveryEngine.Settings()
     public var logLevel = Logger.Level.info
     public var http = HTTPServerConfiguration()
     /// Signing secrets, from the environment; empty when none is set.
@@ -63,6 +69,10 @@ public struct Configuration: Sendable {
             case "database": databasePath = try Self.string(value, key, path)
             case "templates": templatesPath = try Self.string(value, key, path)
             case "locale_path": localePath = try Self.string(value, key, path)
+            case "outbox": outboxPath = try Self.string(value, key, path)
+            case "email_from": email.from = try Self.mailbox(try Self.string(value, key, path), key)
+            case "email_domain": email.domain = try Self.domain(try Self.string(value, key, path), key)
+            case "delivery": try applyDelivery(value, path: path)
             case "log_level": logLevel = try Self.level(try Self.string(value, key, path))
             case "http":
                 guard case .object(let limits) = value else { throw ConfigurationError("\(path): \"http\" must be an object") }
@@ -96,6 +106,13 @@ public struct Configuration: Sendable {
         if let database = value("HERALD_DATABASE") { databasePath = database }
         if let templates = value("HERALD_TEMPLATES") { templatesPath = templates }
         if let locale = value("HERALD_LOCALE_PATH") { localePath = locale }
+        if let outbox = value("HERALD_OUTBOX") { outboxPath = outbox }
+        if let from = value("HERALD_EMAIL_FROM") { email.from = try Self.mailbox(from, "HERALD_EMAIL_FROM") }
+        if let domain = value("HERALD_EMAIL_DOMAIN") { email.domain = try Self.domain(domain, "HERALD_EMAIL_DOMAIN") }
+        if let workers = value("HERALD_WORKERS") {
+            guard let count = Int(workers), (1...256).contains(count) else { throw ConfigurationError("HERALD_WORKERS must be a whole number from 1 to 256") }
+            delivery.workers = count
+        }
         if let level = value("HERALD_LOG_LEVEL") { logLevel = try Self.level(level) }
         for name in Self.secretVariables {
             guard let text = value(name) else { continue }
@@ -107,6 +124,44 @@ public struct Configuration: Sendable {
             secretSource = name
             break
         }
+    }
+
+    mutating func applyDelivery(_ value: JSONValue, path: String) throws(ConfigurationError) {
+        guard case .object(let members) = value else { throw ConfigurationError("\(path): \"delivery\" must be an object") }
+        for (key, setting) in members where !key.hasPrefix("$") {
+            switch key {
+            case "workers": delivery.workers = min(try Self.positive(setting, "delivery.workers", path), 256)
+            case "max_attempts": delivery.policy.maxAttempts = try Self.positive(setting, "delivery.max_attempts", path)
+            case "lease_seconds": delivery.leaseMilliseconds = Int64(try Self.positive(setting, "delivery.lease_seconds", path)) * 1000
+            case "retry_base_seconds": delivery.policy.baseDelay = Int64(try Self.positive(setting, "delivery.retry_base_seconds", path)) * 1000
+            case "retry_max_seconds": delivery.policy.maxDelay = Int64(try Self.positive(setting, "delivery.retry_max_seconds", path)) * 1000
+            case "max_age":
+                guard case .object(let ages) = setting else { throw ConfigurationError("\(path): \"delivery.max_age\" must be an object of durations") }
+                for (slug, duration) in ages where !slug.hasPrefix("$") {
+                    guard let text = duration.stringValue, let milliseconds = try? parseDuration(text), milliseconds > 0 else {
+                        throw ConfigurationError("\(path): delivery.max_age.\(slug) must be a duration such as \"10m\" or \"24h\"")
+                    }
+                    if slug == "default" { delivery.policy.defaultMaxAge = milliseconds } else { delivery.policy.maxAge[slug] = milliseconds }
+                }
+            default:
+                throw ConfigurationError("\(path): unknown setting \"delivery.\(key)\"")
+            }
+        }
+    }
+
+    static func mailbox(_ text: String, _ key: String) throws(ConfigurationError) -> MailAddress {
+        do {
+            return try MailAddress(parsing: text)
+        } catch {
+            throw ConfigurationError("\(key) must be an address like \"Example <no-reply@example.com>\" (ASCII address)")
+        }
+    }
+
+    static func domain(_ text: String, _ key: String) throws(ConfigurationError) -> String {
+        guard Recipient.isValidEmail("x@" + text), text.unicodeScalars.allSatisfy(\.isASCII) else {
+            throw ConfigurationError("\(key) must be a domain name like example.com")
+        }
+        return text
     }
 
     /// Parses `host:port`, `[v6]:port` or `:port`.
@@ -153,7 +208,7 @@ public struct Configuration: Sendable {
         return text
     }
 
-    private static func positive(_ value: JSONValue, _ key: String, _ path: String) throws(ConfigurationError) -> Int {
+    static func positive(_ value: JSONValue, _ key: String, _ path: String) throws(ConfigurationError) -> Int {
         guard case .int(let number) = value, number > 0, number <= Int64(Int32.max) else {
             throw ConfigurationError("\(path): \"\(key)\" must be a positive whole number")
         }

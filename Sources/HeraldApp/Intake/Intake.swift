@@ -12,11 +12,14 @@ public final class Intake: HTTPHandler {
     private let logger: Logger
     public let metrics: Metrics
     private let now: @Sendable () -> Int64
+    /// Told after a new queued message is durable (the delivery engine listens).
+    private let onQueued: @Sendable () -> Void
 
     public init(
         verifier: WebhookVerifier, writer: StoreWriter, webhookPath: String, logger: Logger, metrics: Metrics = Metrics(),
-        now: @escaping @Sendable () -> Int64 = Clock.nowMilliseconds
+        now: @escaping @Sendable () -> Int64 = Clock.nowMilliseconds, onQueued: @escaping @Sendable () -> Void = {}
     ) {
+        self.onQueued = onQueued
         self.verifier = verifier
         self.writer = writer
         self.webhookPath = webhookPath
@@ -92,6 +95,7 @@ public final class Intake: HTTPHandler {
     }
 
     private func stored(_ outcome: InsertOutcome, draft: MessageDraft, webhookID: String) -> HTTPResponse {
+        if !outcome.duplicate && outcome.status == .queued { onQueued() }
         metrics.countWebhook(outcome.duplicate ? "duplicate" : outcome.status.rawValue)
         if logger.level <= .warning {
             var metadata: Logger.Metadata = [

@@ -1,0 +1,315 @@
+import Foundation
+public import HeraldCore
+public import HeraldSQLite
+
+/// Delivers queued messages: a dispatcher thread claims due messages (with a lease) and
+/// hands them to a bounded pool of worker threads; each worker composes, builds and sends
+/// through its own transports (which may keep a connection open), records the attempt
+/// and moves the message on per the delivery state machine. New messages are picked up at
+/// once (intake calls ``notify()``); retries when they fall due. Nothing here runs on
+/// Swift's cooperative pool.
+public final class DeliveryEngine: Sendable {
+    public struct Settings: Sendable {
+        public var workers: Int = 4
+        public var leaseMilliseconds: Int64 = 30_000
+        public var policy = RetryPolicy()
+        public var email = EmailSettings()
+        public init() {}
+    }
+
+    /// Makes one transport for a channel; called once per worker and channel.
+    public typealias TransportFactory = @Sendable (Channel) throws -> any MessageTransport
+
+    private final class Shared: @unchecked Sendable {
+        // Every var is guarded by `condition`.
+        let condition = NSCondition()
+        var jobs: [ClaimedMessage] = []
+        var busy = 0
+        var notified = true
+        var stopping = false
+        var running = 0
+    }
+
+    private let writer: StoreWriter
+    private let templates: TemplateStore
+    private let settings: Settings
+    private let makeTransport: TransportFactory
+    private let logger: Logger
+    private let shared = Shared()
+    /// `host:pid:start`, the owner of this process's leases.
+    public let owner: String
+
+    public init(writer: StoreWriter, templates: TemplateStore, settings: Settings, logger: Logger, makeTransport: @escaping TransportFactory) {
+        self.writer = writer
+        self.templates = templates
+        self.settings = settings
+        self.logger = logger
+        self.makeTransport = makeTransport
+        self.owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(Clock.nowMilliseconds())"
+    }
+
+    /// Takes over messages that dead processes of this host left in `sending`, then
+    /// starts the dispatcher and the workers.
+    public func start() throws {
+        let me = owner
+        let released = try writer.writeBlocking { store in
+            try store.releaseLeases(ownedBy: { Self.isDead($0, me: me) }, now: Clock.nowMilliseconds())
+        }
+        if released > 0 { logger.notice("re-claiming messages left sending by a stopped process", ["messages": String(released)]) }
+        shared.condition.lock()
+        shared.running = settings.workers + 1
+        shared.condition.unlock()
+        let dispatcher = Thread { [self] in dispatch() }
+        dispatcher.name = "herald-dispatch"
+        dispatcher.start()
+        for index in 0..<settings.workers {
+            let worker = Thread { [self] in work() }
+            worker.name = "herald-worker-\(index)"
+            worker.start()
+        }
+    }
+
+    /// New work may be due.
+    public func notify() {
+        shared.condition.lock()
+        shared.notified = true
+        shared.condition.broadcast()
+        shared.condition.unlock()
+    }
+
+    /// Stops claiming, lets sends in flight finish (up to `drainSeconds`), and gives back
+    /// claimed messages that no worker started.
+    public func stop(drainSeconds: Double = 30) {
+        shared.condition.lock()
+        shared.stopping = true
+        let unstarted = shared.jobs
+        shared.jobs.removeAll()
+        shared.condition.broadcast()
+        let deadline = Date().addingTimeInterval(drainSeconds)
+        while shared.running > 0 && shared.condition.wait(until: deadline) {}
+        shared.condition.unlock()
+        if !unstarted.isEmpty {
+            let ids = unstarted.map(\.id)
+            let me = owner
+            _ = try? writer.writeBlocking { store in
+                for id in ids { try store.connection.run("UPDATE messages SET lease_until = 0 WHERE id = ? AND status = 'sending' AND lease_owner = ?", [.integer(id), .text(me)]) }
+            }
+        }
+    }
+
+    // MARK: Dispatcher
+
+    private func dispatch() {
+        defer { finished() }
+        while true {
+            shared.condition.lock()
+            if shared.stopping {
+                shared.condition.unlock()
+                return
+            }
+            let capacity = settings.workers - shared.jobs.count - shared.busy
+            if capacity <= 0 {
+                shared.condition.wait()  // a worker finishing wakes us
+                shared.condition.unlock()
+                continue
+            }
+            if !shared.notified {
+                shared.condition.unlock()
+                waitForNotification(upTo: nextWakeUp())
+                shared.condition.lock()
+                shared.notified = true  // announced, or something fell due: look
+                shared.condition.unlock()
+                continue
+            }
+            shared.notified = false
+            shared.condition.unlock()
+
+            let now = Clock.nowMilliseconds()
+            let owner = self.owner
+            let lease = settings.leaseMilliseconds
+            let policy = settings.policy
+            let claimed: [ClaimedMessage]
+            do {
+                claimed = try writer.writeBlocking { store in
+                    try store.claimDue(now: now, owner: owner, leaseUntil: now + lease, limit: capacity, maxAge: policy.maxAge(slug:))
+                }
+            } catch {
+                logger.error("claiming messages failed", ["error": "\(error)"])
+                waitForNotification(upTo: 1_000)
+                continue
+            }
+            shared.condition.lock()
+            shared.jobs.append(contentsOf: claimed)
+            // A full batch means more may be waiting: look again as soon as there is room.
+            if claimed.count == capacity { shared.notified = true }
+            shared.condition.broadcast()
+            shared.condition.unlock()
+        }
+    }
+
+    /// Milliseconds until the next message falls due (at most one second).
+    private func nextWakeUp() -> Int64 {
+        let next = try? writer.writeBlocking { store in try store.nextDueAt() }
+        let now = Clock.nowMilliseconds()
+        guard let due = next ?? nil else { return 1_000 }
+        return min(max(due - now, 0), 1_000)
+    }
+
+    private func waitForNotification(upTo milliseconds: Int64) {
+        shared.condition.lock()
+        let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+        while !shared.notified && !shared.stopping && shared.condition.wait(until: deadline) {}
+        shared.condition.unlock()
+    }
+
+    private func finished() {
+        shared.condition.lock()
+        shared.running -= 1
+        shared.condition.broadcast()
+        shared.condition.unlock()
+    }
+
+    // MARK: Workers
+
+    private func work() {
+        defer { finished() }
+        var transports: [Channel: any MessageTransport] = [:]
+        while true {
+            shared.condition.lock()
+            while shared.jobs.isEmpty && !shared.stopping { shared.condition.wait() }
+            if shared.stopping && shared.jobs.isEmpty {
+                shared.condition.unlock()
+                return
+            }
+            let job = shared.jobs.removeFirst()
+            shared.busy += 1
+            shared.condition.unlock()
+
+            deliver(job, transports: &transports)
+
+            shared.condition.lock()
+            shared.busy -= 1
+            shared.notified = true
+            shared.condition.broadcast()
+            shared.condition.unlock()
+        }
+    }
+
+    private func deliver(_ message: ClaimedMessage, transports: inout [Channel: any MessageTransport]) {
+        let started = Clock.nowMilliseconds()
+        var machine = DeliveryStateMachine(status: .queued, attempts: message.attempts, expiresAt: message.expiresAt, policy: settings.policy)
+        var metadata: Logger.Metadata = ["message.id": String(message.id), "message.channel": message.channel.rawValue]
+        if let slug = message.slug { metadata["message.slug"] = slug }
+        if case .markExpired(let reason) = machine.claim(now: started) {
+            record(message, AttemptRecord(number: message.attempts, transport: "-", startedAt: started, durationMs: 0, outcome: "expired"),
+                   AttemptResult(status: .expired, lastError: "expired", detail: reason), metadata: metadata)
+            return
+        }
+        let number = machine.attempts
+        var template: String?
+        var transportName = "-"
+        let outcome: DeliveryOutcome
+        do {
+            guard let event = try? JSONValue.parse(message.payload) else {
+                throw AssemblyError(.internalError, "stored event is not JSON")
+            }
+            let composed: ComposedMessage
+            do {
+                composed = try templates.composer().compose(channel: message.channel, event: event)
+            } catch {
+                throw AssemblyError(.noContent, error.description)
+            }
+            template = composed.sourceDescription
+            let outgoing = try OutgoingAssembler.assemble(
+                message, event: event, composed: composed, settings: settings.email, now: started, boundary: Self.boundary())
+            let transport: any MessageTransport
+            if let existing = transports[message.channel] {
+                transport = existing
+            } else {
+                do {
+                    transport = try makeTransport(message.channel)
+                } catch {
+                    throw AssemblyError(.misconfigured, "\(error)")
+                }
+                transports[message.channel] = transport
+            }
+            transportName = transport.name
+            outcome = transport.send(outgoing, messageID: message.id)
+        } catch let error as AssemblyError {
+            outcome = .permanent(error.code, code: nil)
+            metadata["error.detail"] = error.detail
+        } catch {
+            outcome = .permanent(.internalError, code: nil)
+        }
+        let finished = Clock.nowMilliseconds()
+        let action = machine.attemptFinished(outcome, now: finished, random: Double.random(in: 0..<1))
+        var attempt = AttemptRecord(
+            number: number, transport: transportName, startedAt: started, durationMs: finished - started, outcome: "", code: outcome.code,
+            template: template)
+        let result: AttemptResult
+        switch (outcome, action) {
+        case (.delivered(let providerID, _), _):
+            attempt.outcome = "delivered"
+            attempt.providerID = providerID
+            result = AttemptResult(status: .sent, providerID: providerID, detail: "sent via \(transportName)" + (providerID.map { " (\($0))" } ?? ""))
+        case (_, .scheduleRetry(let at, let reason)):
+            attempt.outcome = "retryable"
+            attempt.error = reason
+            result = AttemptResult(status: .retrying, nextAttemptAt: at, lastError: reason, detail: "\(reason); next attempt in \((at - finished + 999) / 1000) s")
+        case (_, .markExpired(let reason)):
+            attempt.outcome = "retryable"
+            attempt.error = reason
+            result = AttemptResult(status: .expired, lastError: reason, detail: reason)
+        case (_, .markFailed(let reason)):
+            if case .permanent = outcome { attempt.outcome = "permanent" } else { attempt.outcome = "retryable" }
+            attempt.error = reason + (metadata["error.detail"].map { ": \($0)" } ?? "")
+            result = AttemptResult(status: .failed, lastError: attempt.error, detail: attempt.error)
+        default:
+            attempt.outcome = "permanent"
+            attempt.error = "internal_error"
+            result = AttemptResult(status: .failed, lastError: "internal_error", detail: "unexpected state")
+        }
+        metadata["delivery.attempt"] = String(number)
+        metadata["delivery.transport"] = transportName
+        metadata["delivery.ms"] = String(finished - started)
+        record(message, attempt, result, metadata: metadata)
+    }
+
+    private func record(_ message: ClaimedMessage, _ attempt: AttemptRecord, _ result: AttemptResult, metadata: Logger.Metadata) {
+        let owner = self.owner
+        let now = Clock.nowMilliseconds()
+        var metadata = metadata
+        metadata["message.status"] = result.status.rawValue
+        if let error = result.lastError { metadata["reason"] = error }
+        do {
+            let kept = try writer.writeBlocking { store in
+                try store.finishAttempt(messageID: message.id, owner: owner, attempt: attempt, result: result, now: now)
+            }
+            if !kept { logger.warning("lease lost; another process owns the message now", metadata) }
+        } catch {
+            metadata["error"] = "\(error)"
+            logger.error("recording the attempt failed; the message will be retried when its lease ends", metadata)
+            return
+        }
+        switch result.status {
+        case .sent: logger.info("message sent", metadata)
+        case .retrying: logger.warning("delivery failed, will retry", metadata)
+        default: logger.error("message not delivered", metadata)
+        }
+    }
+
+    static func boundary() -> String {
+        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
+        return "herald_" + String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+    }
+
+    /// Whether the owner of a lease is a process of this host that is gone.
+    static func isDead(_ owner: String, me: String) -> Bool {
+        let parts = owner.split(separator: ":")
+        let mine = me.split(separator: ":")
+        guard parts.count == 3, mine.count == 3, parts[0] == mine[0], let pid = Int32(parts[1]) else { return false }
+        if owner == me { return false }
+        if pid == getpid() { return true }  // an earlier process with our pid
+        return kill(pid, 0) != 0 && errno == ESRCH
+    }
+}

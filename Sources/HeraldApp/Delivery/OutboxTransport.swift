@@ -1,0 +1,67 @@
+import Foundation
+public import HeraldCore
+
+/// The local transport: writes each email as `email/<id>.eml` and each SMS as
+/// `sms/<id>.json` under the outbox folder, durably (temporary file, fsync, rename, fsync
+/// of the folder), and counts that as delivered. The default when no provider is set, so
+/// a fresh `make run` delivers somewhere you can look.
+public final class OutboxTransport: MessageTransport {
+    public let name = "outbox"
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    public func send(_ message: OutgoingMessage, messageID: Int64) -> DeliveryOutcome {
+        let folder: String
+        let file: String
+        let bytes: [UInt8]
+        switch message {
+        case .email(let envelope):
+            folder = root + "/email"
+            file = "\(messageID).eml"
+            bytes = envelope.data
+        case .sms(let to, let text):
+            folder = root + "/sms"
+            file = "\(messageID).json"
+            bytes = Array("{\"id\":\(messageID),\"to\":\(JSONValue.quote(to)),\"text\":\(JSONValue.quote(text))}\n".utf8)
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Self.writeDurably(bytes, to: folder + "/" + file, folder: folder)
+            return .delivered(providerID: "\(folder.hasPrefix(root) ? String(folder.dropFirst(root.count + 1)) : folder)/\(file)", code: nil)
+        } catch {
+            return .retryable(.writeFailed, code: nil, retryAfter: nil)
+        }
+    }
+
+    static func writeDurably(_ bytes: [UInt8], to path: String, folder: String) throws {
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if count <= 0 {
+                close(fd)
+                unlink(temporary)
+                throw POSIXError(.EIO)
+            }
+            written += count
+        }
+        guard fsync(fd) == 0, close(fd) == 0 else {
+            unlink(temporary)
+            throw POSIXError(.EIO)
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw POSIXError(.EIO)
+        }
+        let directory = open(folder, O_RDONLY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// What a transport sends: a finished email (envelope and bytes) or an SMS.
+public enum OutgoingMessage: Sendable, Equatable {
+    case email(EmailEnvelope)
+    case sms(to: String, text: String)
+}
+
+public struct EmailEnvelope: Sendable, Equatable {
+    public var from: MailAddress
+    public var to: MailAddress
+    /// Without brackets.
+    public var messageID: String
+    /// The whole RFC 5322 message, CRLF line ends.
+    public var data: [UInt8]
+}
+
+/// Sends messages. One instance per worker thread (it may hold a connection open
+/// between messages), so implementations need not be thread-safe.
+public protocol MessageTransport: AnyObject {
+    /// `smtp`, `outbox`, ... (recorded with each attempt).
+    var name: String { get }
+    func send(_ message: OutgoingMessage, messageID: Int64) -> DeliveryOutcome
+}
+
+/// Sender settings for email.
+public struct EmailSettings: Sendable, Equatable {
+    /// `HERALD_EMAIL_FROM`: used as is when set.
+    public var from: MailAddress?
+    /// `HERALD_EMAIL_DOMAIN`: the domain for Clerk's `from_email_name` / `reply_to_email_name`;
+    /// without it, the app's `domain_name` from the event.
+    public var domain: String?
+
+    public init(from: MailAddress? = nil, domain: String? = nil) {
+        self.from = from
+        self.domain = domain
+    }
+}
+
+/// Turns a composed message into what a transport sends.
+public enum OutgoingAssembler {
+    /// `boundary` is a random token; `now` is Unix ms.
+    public static func assemble(
+        _ claimed: ClaimedMessage, event: JSONValue, composed: ComposedMessage, settings: EmailSettings, now: Int64, boundary: String
+    ) throws(AssemblyError) -> OutgoingMessage {
+        let data = event["data"] ?? .null
+        switch claimed.channel {
+        case .sms:
+            guard Recipient.isValidPhone(claimed.recipient) else { throw AssemblyError(.badRecipient, "not an E.164 number") }
+            guard let text = composed.text, !text.isEmpty else { throw AssemblyError(.noContent, "empty SMS text") }
+            return .sms(to: claimed.recipient, text: text)
+        case .email:
+            let to: MailAddress
+            do {
+                to = try MailAddress(address: claimed.recipient)
+            } catch .nonASCII {
+                throw AssemblyError(.unsupportedAddress, "internationalised address (SMTPUTF8) is not supported yet")
+            } catch {
+                throw AssemblyError(.badRecipient, "invalid email address")
+            }
+            let appName = data["data"]?.value(atPath: "app.name")?.stringValue
+            let domain = settings.domain ?? data["data"]?.value(atPath: "app.domain_name")?.stringValue
+            let from: MailAddress
+            if let configured = settings.from {
+                from = configured
+            } else {
+                guard let domain, let local = data["from_email_name"]?.stringValue, !local.isEmpty,
+                    let address = try? MailAddress(name: appName, address: "\(local)@\(domain)")
+                else {
+                    throw AssemblyError(.misconfigured, "no sender: set HERALD_EMAIL_FROM or HERALD_EMAIL_DOMAIN")
+                }
+                from = address
+            }
+            var replyTo: MailAddress?
+            if let local = data["reply_to_email_name"]?.stringValue, !local.isEmpty, let domain = domain ?? Optional(from.domain) {
+                replyTo = try? MailAddress(name: appName, address: "\(local)@\(domain)")
+            }
+            guard let subject = composed.subject, !subject.isEmpty else { throw AssemblyError(.noContent, "no subject") }
+            guard composed.text != nil || composed.html != nil else { throw AssemblyError(.noContent, "no body") }
+            let left = (claimed.clerkID.flatMap { $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? $0 : nil } ?? "herald-\(claimed.id)")
+            let messageID = "\(left).\(claimed.createdAt)@\(from.domain)"
+            let mime = MIMEMessage(
+                from: from, to: to, replyTo: replyTo, subject: subject, text: composed.text, html: composed.html, date: now,
+                messageID: messageID, boundary: boundary)
+            return .email(EmailEnvelope(from: from, to: to, messageID: messageID, data: mime.build()))
+        }
+    }
+}
+
+/// Why a composed message could not be turned into something to send (permanent).
+public struct AssemblyError: Error, Equatable, Sendable {
+    public var code: FailureCode
+    public var detail: String
+    public init(_ code: FailureCode, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+}

@@ -1,0 +1,164 @@
+public import HeraldCore
+
+extension MessageStore {
+    /// Claims up to `limit` messages that are due (queued or retrying and due, or sending
+    /// with a lease that ran out): marks them `sending` under `owner` until `leaseUntil`.
+    /// `maxAge` gives the age limit of a slug for messages that have no expiry yet.
+    public func claimDue(
+        now: Int64, owner: String, leaseUntil: Int64, limit: Int, maxAge: (String?) -> Int64
+    ) throws -> [ClaimedMessage] {
+        let candidates: [(Int64, String?, Int64, Int64?)] = try connection.query("""
+            SELECT id, slug, created_at, expires_at FROM messages
+            WHERE (status IN ('queued', 'retrying') AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until < ?)
+            ORDER BY next_attempt_at LIMIT ?
+            """, [.integer(now), .integer(now), .integer(Int64(limit))]
+        ) { row in
+            var rows: [(Int64, String?, Int64, Int64?)] = []
+            while try row.step() { rows.append((row.int(0), row.text(1), row.int(2), row.isNull(3) ? nil : row.int(3))) }
+            return rows
+        }
+        var claimed: [ClaimedMessage] = []
+        for (id, slug, createdAt, expiresAt) in candidates {
+            let expiry = expiresAt ?? createdAt + maxAge(slug)
+            let message: ClaimedMessage? = try connection.query("""
+                UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ?, expires_at = ?, updated_at = ?
+                WHERE id = ? AND ((status IN ('queued', 'retrying') AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until < ?))
+                RETURNING id, channel, slug, recipient, clerk_id, attempts, created_at, expires_at, payload
+                """, [.text(owner), .integer(leaseUntil), .integer(expiry), .integer(now), .integer(id), .integer(now), .integer(now)]
+            ) { row in
+                guard try row.step(), let channel = row.text(1).flatMap(Channel.init(rawValue:)) else { return nil }
+                let message = ClaimedMessage(
+                    id: row.int(0), channel: channel, slug: row.text(2), recipient: row.text(3) ?? "", clerkID: row.text(4),
+                    attempts: Int(row.int(5)), createdAt: row.int(6), expiresAt: row.int(7), payload: row.blob(8))
+                while try row.step() {}
+                return message
+            }
+            if let message {
+                claimed.append(message)
+                try recordEvent(messageID: id, status: .sending, detail: "attempt \(message.attempts + 1)", at: now)
+            }
+        }
+        return claimed
+    }
+
+    /// Records an attempt and moves its message on, if `owner` still holds it.
+    /// Returns false when the lease was lost (another process took the message over).
+    @discardableResult
+    public func finishAttempt(messageID: Int64, owner: String, attempt: AttemptRecord, result: AttemptResult, now: Int64) throws -> Bool {
+        try connection.run("""
+            UPDATE messages SET status = ?, attempts = attempts + ?, next_attempt_at = ?, last_error = ?,
+                provider_id = COALESCE(?, provider_id), template = COALESCE(?, template), lease_owner = NULL,
+                lease_until = NULL, updated_at = ?
+            WHERE id = ? AND status = 'sending' AND lease_owner = ?
+            """, [
+                .text(result.status.rawValue), .integer(attempt.outcome == "expired" ? 0 : 1), result.nextAttemptAt.map(SQLValue.integer) ?? .null,
+                .optional(result.lastError), .optional(result.providerID), .optional(attempt.template), .integer(now),
+                .integer(messageID), .text(owner),
+            ])
+        guard connection.changes == 1 else { return false }
+        if attempt.outcome != "expired" {
+            try connection.run("""
+                INSERT INTO attempts (message_id, number, transport, started_at, duration_ms, outcome, code, provider_id, error, template)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
+                    .integer(messageID), .integer(Int64(attempt.number)), .text(attempt.transport), .integer(attempt.startedAt),
+                    .integer(attempt.durationMs), .text(attempt.outcome), attempt.code.map { .integer(Int64($0)) } ?? .null,
+                    .optional(attempt.providerID), .optional(attempt.error), .optional(attempt.template),
+                ])
+        }
+        try recordEvent(messageID: messageID, status: result.status, detail: result.detail, at: now)
+        return true
+    }
+
+    /// A message's attempts, oldest first.
+    public func attempts(messageID: Int64) throws -> [AttemptRecord] {
+        try connection.query("""
+            SELECT number, transport, started_at, duration_ms, outcome, code, provider_id, error, template
+            FROM attempts WHERE message_id = ? ORDER BY id
+            """, [.integer(messageID)]
+        ) { row in
+            var attempts: [AttemptRecord] = []
+            while try row.step() {
+                attempts.append(AttemptRecord(
+                    number: Int(row.int(0)), transport: row.text(1) ?? "", startedAt: row.int(2), durationMs: row.int(3),
+                    outcome: row.text(4) ?? "", code: row.isNull(5) ? nil : Int(row.int(5)), providerID: row.text(6),
+                    error: row.text(7), template: row.text(8)))
+            }
+            return attempts
+        }
+    }
+
+    /// Puts failed, expired or cancelled messages back in the queue with a fresh age
+    /// window; `ids` nil means every failed message. Returns the ids requeued.
+    public func retry(ids: [Int64]?, now: Int64, maxAge: (String?) -> Int64) throws -> [Int64] {
+        let rows: [(Int64, String?, MessageStatus)]
+        if let ids {
+            rows = try ids.compactMap { id in
+                try connection.query("SELECT id, slug, status FROM messages WHERE id = ?", [.integer(id)]) { row in
+                    try row.step() ? (row.int(0), row.text(1), MessageStatus(rawValue: row.text(2) ?? "") ?? .failed) : nil
+                }
+            }
+        } else {
+            rows = try connection.query("SELECT id, slug, status FROM messages WHERE status = 'failed' AND channel IS NOT NULL AND recipient IS NOT NULL") { row in
+                var rows: [(Int64, String?, MessageStatus)] = []
+                while try row.step() { rows.append((row.int(0), row.text(1), .failed)) }
+                return rows
+            }
+        }
+        var requeued: [Int64] = []
+        for (id, slug, status) in rows {
+            var machine = DeliveryStateMachine(status: status, attempts: 0, expiresAt: 0, policy: RetryPolicy())
+            guard machine.retry() == .requeue else { continue }
+            try connection.run("""
+                UPDATE messages SET status = 'queued', next_attempt_at = ?, expires_at = ?, last_error = NULL, updated_at = ?
+                WHERE id = ? AND status = ? AND channel IS NOT NULL AND recipient IS NOT NULL
+                """, [.integer(now), .integer(now + maxAge(slug)), .integer(now), .integer(id), .text(status.rawValue)])
+            guard connection.changes == 1 else { continue }
+            try recordEvent(messageID: id, status: .queued, detail: "retried by an operator", at: now)
+            requeued.append(id)
+        }
+        return requeued
+    }
+
+    /// Cancels queued or retrying messages. Returns the ids cancelled.
+    public func cancel(ids: [Int64], now: Int64) throws -> [Int64] {
+        var cancelled: [Int64] = []
+        for id in ids {
+            try connection.run("""
+                UPDATE messages SET status = 'cancelled', next_attempt_at = NULL, updated_at = ?
+                WHERE id = ? AND status IN ('queued', 'retrying')
+                """, [.integer(now), .integer(id)])
+            guard connection.changes == 1 else { continue }
+            try recordEvent(messageID: id, status: .cancelled, detail: "cancelled by an operator", at: now)
+            cancelled.append(id)
+        }
+        return cancelled
+    }
+
+    /// Makes messages left in `sending` by dead processes of this host due at once;
+    /// `isAlive` is asked about each owner (`host:pid:start`).
+    public func releaseLeases(ownedBy isDead: (String) -> Bool, now: Int64) throws -> Int {
+        let owners: [String] = try connection.query("SELECT DISTINCT lease_owner FROM messages WHERE status = 'sending' AND lease_owner IS NOT NULL") { row in
+            var owners: [String] = []
+            while try row.step() { if let owner = row.text(0) { owners.append(owner) } }
+            return owners
+        }
+        var released = 0
+        for owner in owners where isDead(owner) {
+            try connection.run("UPDATE messages SET lease_until = 0 WHERE status = 'sending' AND lease_owner = ?", [.text(owner)])
+            released += connection.changes
+        }
+        return released
+    }
+
+    /// When the next message becomes due (Unix ms), if any is waiting.
+    public func nextDueAt() throws -> Int64? {
+        try connection.query("""
+            SELECT MIN(due) FROM (
+                SELECT MIN(next_attempt_at) AS due FROM messages WHERE status IN ('queued', 'retrying')
+                UNION ALL SELECT MIN(lease_until) FROM messages WHERE status = 'sending')
+            """) { row in
+            try row.step() && !row.isNull(0) ? row.int(0) : nil
+        }
+    }
+}

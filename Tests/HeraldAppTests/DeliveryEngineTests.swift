@@ -1,0 +1,171 @@
+import Foundation
+import HeraldApp
+import HeraldCore
+import HeraldSQLite
+import Synchronization
+import Testing
+
+/// Answers each send with the next scripted outcome (then the last one forever), and
+/// records what it was given.
+final class ScriptedTransport: MessageTransport, @unchecked Sendable {
+    // Only touched under `state`'s lock.
+    final class Script: Sendable {
+        let state: Mutex<(outcomes: [DeliveryOutcome], sent: [OutgoingMessage])>
+        init(_ outcomes: [DeliveryOutcome]) { state = Mutex((outcomes, [])) }
+        var sent: [OutgoingMessage] { state.withLock { $0.sent } }
+    }
+
+    let name = "scripted"
+    let script: Script
+    init(_ script: Script) { self.script = script }
+
+    func send(_ message: OutgoingMessage, messageID: Int64) -> DeliveryOutcome {
+        script.state.withLock { state in
+            state.sent.append(message)
+            return state.outcomes.count > 1 ? state.outcomes.removeFirst() : state.outcomes[0]
+        }
+    }
+}
+
+/// A store, a template folder and an engine with a scripted transport.
+final class EngineHarness {
+    let folder: URL
+    let writer: StoreWriter
+    let engine: DeliveryEngine
+    let script: ScriptedTransport.Script
+    let logs = MemoryLogHandler()
+
+    init(_ outcomes: [DeliveryOutcome], policy: RetryPolicy = RetryPolicy(baseDelay: 50, maxDelay: 200, jitter: 0, maxAttempts: 3)) throws {
+        folder = try temporaryFolder()
+        writer = try StoreWriter(path: folder.appendingPathComponent("herald.db").path)
+        let script = ScriptedTransport.Script(outcomes)
+        self.script = script
+        var settings = DeliveryEngine.Settings()
+        settings.workers = 2
+        settings.policy = policy
+        settings.leaseMilliseconds = 5_000
+        engine = DeliveryEngine(
+            writer: writer, templates: TemplateStore(root: folder.appendingPathComponent("templates").path),
+            settings: settings, logger: Logger(label: "test", level: .debug, handler: logs),
+            makeTransport: { _ in ScriptedTransport(script) })
+        try engine.start()
+    }
+
+    deinit {
+        engine.stop()
+        writer.close()
+    }
+
+    @discardableResult
+    func enqueue(_ file: String = "email.created", id: String = UUID().uuidString, createdAt: Int64 = Clock.nowMilliseconds()) throws -> Int64 {
+        let body = try fixture(file)
+        guard case .record(let draft) = ClerkEvent.decide(body: body) else { throw CommandError("not a message") }
+        let outcome = try writer.writeBlocking { try $0.insert(webhookID: id, draft: draft, payload: body, now: createdAt) }
+        engine.notify()
+        return outcome.id
+    }
+
+    func record(_ id: Int64) throws -> MessageRecord? {
+        try writer.writeBlocking { try $0.message(id: id) }
+    }
+
+    func waitFor(_ id: Int64, _ status: MessageStatus, timeout: Double = 10) throws -> MessageRecord? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let record = try record(id), record.status == status { return record }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return try record(id)
+    }
+
+    func attempts(_ id: Int64) throws -> [AttemptRecord] {
+        try writer.writeBlocking { try $0.attempts(messageID: id) }
+    }
+}
+
+@Suite struct DeliveryEngineTests {
+    @Test func deliversAndRecordsTheAttempt() throws {
+        let harness = try EngineHarness([.delivered(providerID: "Q123", code: 250)])
+        let id = try harness.enqueue()
+        let record = try #require(try harness.waitFor(id, .sent))
+        #expect(record.status == .sent)
+        #expect(record.attempts == 1)
+        let attempts = try harness.attempts(id)
+        #expect(attempts.count == 1)
+        #expect(attempts.first?.providerID == "Q123")
+        #expect(attempts.first?.code == 250)
+        #expect(attempts.first?.transport == "scripted")
+        #expect(attempts.first?.template == "clerk rendering (no_template)")
+        guard case .email(let envelope)? = harness.script.sent.first else { Issue.record("no email"); return }
+        #expect(envelope.to.address == "user@example.com")
+        #expect(envelope.from.headerValue == "Example App <notifications@example.com>")
+        let history = try harness.writer.writeBlocking { try $0.history(messageID: id) }.map(\.status)
+        #expect(history == [.queued, .sending, .sent])
+    }
+
+    @Test func transientFailuresAreRetriedThenSent() throws {
+        let harness = try EngineHarness([
+            .retryable(.rejectedTemporarily, code: 451, retryAfter: nil), .retryable(.connectionFailed, code: nil, retryAfter: nil),
+            .delivered(providerID: "OK", code: 250),
+        ])
+        let id = try harness.enqueue()
+        let record = try #require(try harness.waitFor(id, .sent))
+        #expect(record.status == .sent)
+        #expect(try harness.attempts(id).map(\.outcome) == ["retryable", "retryable", "delivered"])
+        #expect(try harness.attempts(id).first?.error == "rejected_temporarily (451)")
+        #expect(harness.logs.all.contains { $0.message == "delivery failed, will retry" })
+    }
+
+    @Test func permanentFailuresFailAtOnce() throws {
+        let harness = try EngineHarness([.permanent(.badRecipient, code: 550)])
+        let id = try harness.enqueue()
+        let record = try #require(try harness.waitFor(id, .failed))
+        #expect(record.status == .failed)
+        #expect(record.lastError == "bad_recipient (550)")
+        #expect(try harness.attempts(id).count == 1)
+    }
+
+    @Test func attemptsRunOut() throws {
+        let harness = try EngineHarness([.retryable(.timeout, code: nil, retryAfter: nil)])
+        let id = try harness.enqueue()
+        let record = try #require(try harness.waitFor(id, .failed))
+        #expect(record.lastError == "timeout; gave up after 3 attempts")
+        #expect(try harness.attempts(id).count == 3)
+    }
+
+    @Test func anOldCodeExpiresUnsent() throws {
+        let harness = try EngineHarness([.delivered(providerID: nil, code: nil)])
+        let id = try harness.enqueue(createdAt: Clock.nowMilliseconds() - 11 * 60_000)
+        let record = try #require(try harness.waitFor(id, .expired))
+        #expect(record.status == .expired)
+        #expect(try harness.attempts(id).isEmpty)
+        #expect(harness.script.sent.isEmpty)
+    }
+
+    @Test func operatorRetryAndCancel() throws {
+        let harness = try EngineHarness([.permanent(.rejected, code: 554), .delivered(providerID: nil, code: 250)])
+        let id = try harness.enqueue()
+        _ = try harness.waitFor(id, .failed)
+        let requeued = try harness.writer.writeBlocking { try $0.retry(ids: [id], now: Clock.nowMilliseconds(), maxAge: { _ in 600_000 }) }
+        #expect(requeued == [id])
+        harness.engine.notify()
+        #expect(try harness.waitFor(id, .sent)?.status == .sent)
+        // Cancel: only queued or retrying messages.
+        let cancelled = try harness.writer.writeBlocking { try $0.cancel(ids: [id], now: Clock.nowMilliseconds()) }
+        #expect(cancelled.isEmpty)
+    }
+
+    @Test func smsGoesOutAsText() throws {
+        let harness = try EngineHarness([.delivered(providerID: "SM1", code: 201)])
+        let id = try harness.enqueue("sms.created")
+        _ = try harness.waitFor(id, .sent)
+        #expect(harness.script.sent.first == .sms(to: "+15555550123", text: "731055 is your verification code for Example App."))
+    }
+
+    @Test func manyMessagesAllSentOnce() throws {
+        let harness = try EngineHarness([.delivered(providerID: nil, code: 250)])
+        let ids = try (0..<60).map { _ in try harness.enqueue() }
+        for id in ids { #expect(try harness.waitFor(id, .sent)?.status == .sent) }
+        #expect(harness.script.sent.count == 60)
+    }
+}
