@@ -1,0 +1,183 @@
+import Foundation
+import HeraldApp
+import HeraldCore
+import HeraldCrypto
+import HeraldCurl
+import Testing
+
+/// `herald serve` as a binary, delivering to the outbox.
+@Suite(.serialized) struct ServeDeliveryTests {
+    final class Gateway {
+        let folder: URL
+        var child: Child
+        var environment: [String: String]
+        var port = ""
+
+        init(templates: URL? = nil) throws {
+            folder = try temporaryFolder()
+            environment = [
+                "HERALD_LISTEN": "127.0.0.1:0",
+                "HERALD_DATABASE": folder.appendingPathComponent("var/herald.db").path,
+                "HERALD_OUTBOX": folder.appendingPathComponent("var/outbox").path,
+                "HERALD_WEBHOOK_SECRET": testSecretText,
+                "HERALD_TEMPLATES": (templates ?? folder.appendingPathComponent("templates")).path,
+            ]
+            child = try Child(["serve"], environment: environment, directory: folder)
+            try waitUntilListening()
+        }
+
+        func waitUntilListening() throws {
+            let ready = child.waitFor { $0.stderr.contains("herald listening") || !$0.process.isRunning }
+            guard ready, let range = child.stderr.range(of: #"listen=127\.0\.0\.1:(\d+)"#, options: .regularExpression) else {
+                throw CommandError("serve did not start: \(child.stderr)")
+            }
+            port = String(child.stderr[range].split(separator: ":").last!)
+        }
+
+        func restart() throws {
+            var environment = self.environment
+            environment["HERALD_LISTEN"] = "127.0.0.1:\(port)"
+            child = try Child(["serve"], environment: environment, directory: folder)
+            try waitUntilListening()
+        }
+
+        var cliEnvironment: [String: String] {
+            var environment = self.environment
+            environment["HERALD_LISTEN"] = "127.0.0.1:\(port)"
+            return environment
+        }
+
+        func herald(_ arguments: String...) throws -> (Int32, String, String) {
+            try Child.run(arguments, environment: cliEnvironment, directory: folder)
+        }
+
+        func outbox(_ path: String) -> String? {
+            try? String(contentsOf: folder.appendingPathComponent("var/outbox/\(path)"), encoding: .utf8)
+        }
+
+        func waitForOutbox(_ path: String, containing text: String? = nil, timeout: Double = 15) -> String? {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if let content = outbox(path), text.map(content.contains) ?? true { return content }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            return outbox(path)
+        }
+    }
+
+    func writeTemplate(_ text: String, to folder: URL) throws {
+        let file = folder.appendingPathComponent("templates/sms/verification_code.mustache")
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // Keep the modification visible even within one second: the size changes too.
+        try Data(text.utf8).write(to: file)
+    }
+
+    @Test func editsApplyWhileServingAndBrokenEditsKeepTheLastGoodVersion() throws {
+        let folder = try temporaryFolder()
+        try writeTemplate("v1 {{otp_code}}", to: folder)
+        let gateway = try Gateway(templates: folder.appendingPathComponent("templates"))
+        #expect(try gateway.herald("simulate", "sms").0 == 0)
+        #expect(gateway.waitForOutbox("sms/1.json", containing: "v1 731055") != nil)
+
+        try writeTemplate("version two {{otp_code}}", to: folder)
+        Thread.sleep(forTimeInterval: 1.1)  // the folder is looked at once a second
+        #expect(try gateway.herald("simulate", "sms").0 == 0)
+        #expect(gateway.waitForOutbox("sms/2.json", containing: "version two 731055") != nil)
+
+        try writeTemplate("v3 {{#unclosed}} {{otp_code}}", to: folder)
+        Thread.sleep(forTimeInterval: 1.1)
+        #expect(try gateway.herald("simulate", "sms").0 == 0)
+        #expect(gateway.waitForOutbox("sms/3.json", containing: "version two 731055") != nil)
+        #expect(gateway.child.waitFor { $0.stderr.contains("template broken, last good version kept") })
+        #expect(gateway.child.stderr.contains("line 1, column 4"))
+        let (_, shown, _) = try gateway.herald("show", "3")
+        #expect(shown.contains("template sms/verification_code.mustache"))
+        gateway.child.process.terminate()
+        #expect(gateway.child.wait() == 0)
+    }
+
+    @Test func emailsReachTheOutboxAsMIME() throws {
+        let repositoryTemplates = repositoryRoot.appendingPathComponent("templates")
+        let gateway = try Gateway(templates: repositoryTemplates)
+        #expect(try gateway.herald("simulate", "email", "--to", "ana@example.org").0 == 0)
+        let eml = try #require(gateway.waitForOutbox("email/1.eml"))
+        #expect(eml.contains("To: <ana@example.org>\r\n"))
+        #expect(eml.contains("Subject: 482913 is your Example App verification code\r\n"))
+        #expect(eml.contains("Content-Type: text/html; charset=utf-8"))
+        let (_, json, _) = try gateway.herald("show", "1", "--json")
+        let shown = try JSONValue.parse(Array(json.utf8))
+        #expect(shown["status"] == .string("sent"))
+        guard case .array(let attempts)? = shown["attempts"] else { Issue.record("no attempts"); return }
+        #expect(attempts.first?["provider_id"] == .string("email/1.eml"))
+        #expect(attempts.first?["template"] == .string("template email/verification_code"))
+        gateway.child.process.terminate()
+        _ = gateway.child.wait()
+    }
+
+    @Test func retryAndCancelFromTheCLI() throws {
+        let gateway = try Gateway()
+        // An address that passes intake but that the outbox refuses to write: make the outbox a file.
+        try Data("not a folder".utf8).write(to: gateway.folder.appendingPathComponent("var/outbox"))
+        #expect(try gateway.herald("simulate", "sms").0 == 0)
+        let deadline = Date().addingTimeInterval(10)
+        var status = ""
+        while Date() < deadline {
+            status = try gateway.herald("log", "--json").1
+            if status.contains("\"status\":\"retrying\"") { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(status.contains("\"last_error\":\"write_failed\""))
+        let (cancelled, out, _) = try gateway.herald("cancel", "1")
+        #expect(cancelled == 0)
+        #expect(out == "cancelled 1 message(s): 1\n")
+        try FileManager.default.removeItem(at: gateway.folder.appendingPathComponent("var/outbox"))
+        let (retried, retriedOut, _) = try gateway.herald("retry", "1")
+        #expect(retried == 0)
+        #expect(retriedOut == "requeued 1 message(s): 1\n")
+        #expect(gateway.waitForOutbox("sms/1.json") != nil)
+        #expect(try gateway.herald("retry", "1").0 == 1)
+        #expect(try gateway.herald("retry").0 == 64)
+        #expect(try gateway.herald("cancel", "x").0 == 64)
+        gateway.child.process.terminate()
+        _ = gateway.child.wait()
+    }
+
+    @Test func killNineDuringABurstLosesNothing() throws {
+        let gateway = try Gateway()
+        let signer = try testSigner()
+        let body = try fixture("sms.created")
+        let total = 200
+        var accepted: [String] = []
+        let port = gateway.port
+        for index in 0..<total {
+            if index == total / 2 { kill(gateway.child.process.processIdentifier, SIGKILL) }
+            let id = "msg_burst_\(index)"
+            let timestamp = Int64(Date().timeIntervalSince1970)
+            let headers = ["svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signer.sign(id: id, timestamp: timestamp, body: body)]
+            if let response = try? HTTPClient().send(method: "POST", url: "http://127.0.0.1:\(port)/webhooks/clerk", headers: headers, body: body, timeoutSeconds: 2),
+                response.status == 200
+            {
+                accepted.append(id)
+            }
+        }
+        _ = gateway.child.wait()
+        #expect(accepted.count >= total / 2 - 1)
+        try gateway.restart()
+        // Every message whose webhook was answered 2xx is delivered after the restart.
+        let deadline = Date().addingTimeInterval(20)
+        var sentCount = 0
+        while Date() < deadline {
+            sentCount = (try? FileManager.default.contentsOfDirectory(atPath: gateway.folder.appendingPathComponent("var/outbox/sms").path))?
+                .filter { $0.hasSuffix(".json") }.count ?? 0
+            if sentCount >= accepted.count { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(sentCount >= accepted.count)
+        let (_, log, _) = try gateway.herald("log", "--json", "--limit", "1000")
+        let statuses = log.split(separator: "\n").compactMap { try? JSONValue.parse(Array($0.utf8))["status"]?.stringValue }
+        #expect(statuses.count >= accepted.count)
+        #expect(statuses.allSatisfy { $0 == "sent" })
+        gateway.child.process.terminate()
+        #expect(gateway.child.wait() == 0)
+    }
+}
