@@ -29,6 +29,7 @@ final class EasyHandle {
     let raw: UnsafeMutableRawPointer
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var lists: [UInt32: UnsafeMutablePointer<curl_slist>] = [:]
 
     init() throws(CurlError) {
         guard CurlGlobal.initialized, let handle = curl_easy_init() else {
@@ -42,6 +43,20 @@ final class EasyHandle {
     deinit {
         curl_easy_cleanup(raw)
         if let headerList { curl_slist_free_all(headerList) }
+        for list in lists.values { curl_slist_free_all(list) }
+    }
+
+    /// Sets a list option; the list lives as long as the handle (or until replaced).
+    func setList(_ option: CURLoption, _ values: [String]) throws(CurlError) {
+        var list: UnsafeMutablePointer<curl_slist>?
+        for value in values { list = curl_slist_append(list, value) }
+        try check(ccurl_setopt_ptr(raw, option, list))
+        if let old = lists[option.rawValue] { curl_slist_free_all(old) }
+        lists[option.rawValue] = list
+    }
+
+    func setOff(_ option: CURLoption, _ value: Int) throws(CurlError) {
+        try check(ccurl_setopt_off(raw, option, curl_off_t(value)))
     }
 
     func set(_ option: CURLoption, _ value: Int) throws(CurlError) {

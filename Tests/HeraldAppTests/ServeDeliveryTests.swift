@@ -13,7 +13,7 @@ import Testing
         var environment: [String: String]
         var port = ""
 
-        init(templates: URL? = nil) throws {
+        init(templates: URL? = nil, extraEnvironment: [String: String] = [:]) throws {
             folder = try temporaryFolder()
             environment = [
                 "HERALD_LISTEN": "127.0.0.1:0",
@@ -22,6 +22,7 @@ import Testing
                 "HERALD_WEBHOOK_SECRET": testSecretText,
                 "HERALD_TEMPLATES": (templates ?? folder.appendingPathComponent("templates")).path,
             ]
+            environment.merge(extraEnvironment) { _, new in new }
             child = try Child(["serve"], environment: environment, directory: folder)
             try waitUntilListening()
         }

@@ -75,9 +75,9 @@ final class Child: Sendable {
         return folder.appendingPathComponent("herald")
     }
 
-    init(_ arguments: [String], environment: [String: String], directory: URL? = nil) throws {
+    init(_ arguments: [String], environment: [String: String], directory: URL? = nil, executable: String? = nil) throws {
         process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = executable.map { URL(fileURLWithPath: $0) } ?? Self.binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("HERALD_") && !$0.key.hasPrefix("CLERK_") }
         env.merge(environment) { _, new in new }

@@ -169,7 +169,8 @@ enum MIMEDecoding {
         #expect(!text.contains("\r\n.leading"))
         #expect(!text.contains("\r\nFrom here"))
         let body = try #require(text.components(separatedBy: "quoted-printable\r\n\r\n").dropFirst().first?.components(separatedBy: "--b1_abc").first)
-        #expect(MIMEDecoding.quotedPrintable(Substring(body)) == long)
+        // The CRLF before the boundary belongs to the boundary ("\r\n" is one Character).
+        #expect(MIMEDecoding.quotedPrintable(Substring(body).dropLast(1)) == long)
     }
 
     @Test func nonASCIISubjectRoundTrips() throws {

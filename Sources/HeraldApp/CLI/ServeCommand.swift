@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import HeraldCrypto
+import HeraldCurl
 import HeraldHTTPServer
 import HeraldSQLite
 
@@ -41,9 +42,13 @@ enum ServeCommand {
         let templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath, logger: logger)
         let loaded = templates.reload()
         let outboxPath = configuration.outboxPath
+        let smtp = configuration.smtp
         let engine = DeliveryEngine(
             writer: writer, templates: templates, settings: configuration.delivery, logger: logger,
-            makeTransport: { _ in OutboxTransport(root: outboxPath) })
+            makeTransport: { channel in
+                if channel == .email, let smtp { return try SMTPTransport(settings: smtp) }
+                return OutboxTransport(root: outboxPath)
+            })
         do {
             try engine.start()
         } catch {
@@ -69,7 +74,7 @@ enum ServeCommand {
             "webhook.path": configuration.webhookPath, "database": configuration.databasePath,
             "secrets": "\(configuration.secrets.count) from \(configuration.secretSource ?? "?")",
             "templates": "\(loaded.inventory.count) in \(configuration.templatesPath)",
-            "delivery": "outbox \(configuration.outboxPath), \(configuration.delivery.workers) workers",
+            "delivery": "email \(configuration.smtp.map { "via \($0)" } ?? "to outbox") sms to outbox \(configuration.outboxPath), \(configuration.delivery.workers) workers",
         ]
         if let file = configuration.configFile { started["config"] = file }
         if development { started["mode"] = "development" }

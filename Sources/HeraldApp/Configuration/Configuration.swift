@@ -1,6 +1,7 @@
 import Foundation
 public import HeraldCore
 public import HeraldHTTPServer
+public import HeraldCurl
 
 /// Herald's settings: environment variables first (twelve-factor), a JSON file for
 /// structure, embedded defaults for everything else. Secrets come only from the
@@ -24,6 +25,9 @@ public struct Configuration: Sendable {
     public var email = EmailSettings()
     /// Workers, leases, retries, expiry.
     public var delivery = DeliveryEngine.Settings()
+    /// The SMTP relay (`HERALD_SMTP_URL`, environment only: it holds credentials); nil
+    /// means email goes to the outbox.
+    public var smtp: SMTPSettings?
     public var logLevel = Logger.Level.info
     public var http = HTTPServerConfiguration()
     /// Signing secrets, from the environment; empty when none is set.
@@ -87,9 +91,9 @@ public struct Configuration: Sendable {
                     default: throw ConfigurationError("\(path): unknown setting \"http.\(limit)\"")
                     }
                 }
-            case "webhook_secret", "webhook_secrets", "secret", "secrets":
+            case "webhook_secret", "webhook_secrets", "secret", "secrets", "smtp_url":
                 throw ConfigurationError(
-                    "\(path): secrets are not read from files; set HERALD_WEBHOOK_SECRET in the environment")
+                    "\(path): secrets are not read from files; set HERALD_WEBHOOK_SECRET or HERALD_SMTP_URL in the environment")
             default:
                 throw ConfigurationError("\(path): unknown setting \"\(key)\"")
             }
@@ -109,6 +113,14 @@ public struct Configuration: Sendable {
         if let outbox = value("HERALD_OUTBOX") { outboxPath = outbox }
         if let from = value("HERALD_EMAIL_FROM") { email.from = try Self.mailbox(from, "HERALD_EMAIL_FROM") }
         if let domain = value("HERALD_EMAIL_DOMAIN") { email.domain = try Self.domain(domain, "HERALD_EMAIL_DOMAIN") }
+        if let url = value("HERALD_SMTP_URL") {
+            let helo = value("HERALD_SMTP_HELO") ?? ProcessInfo.processInfo.hostName
+            do {
+                smtp = try SMTPSettings(parsing: url, ehloName: helo)
+            } catch {
+                throw ConfigurationError(error.description)
+            }
+        }
         if let workers = value("HERALD_WORKERS") {
             guard let count = Int(workers), (1...256).contains(count) else { throw ConfigurationError("HERALD_WORKERS must be a whole number from 1 to 256") }
             delivery.workers = count

@@ -156,12 +156,13 @@ public struct MIMEMessage: Sendable {
 
     /// Quoted-printable (RFC 2045 6.7) of UTF-8 text: any line ending becomes CRLF, lines
     /// of at most 76 characters with soft breaks, trailing white space encoded, and a `.`
-    /// or `From ` at the start of a line encoded too. Ends with CRLF.
+    /// or `From ` at the start of a line encoded too. Ends with CRLF; a text that ends
+    /// with a line break gets one more, since the CRLF before a boundary belongs to it.
     public static func quotedPrintable(_ text: String) -> String {
         var out = ""
         let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        var lines = normalized.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() }
+        // A trailing line break leaves an empty last line, encoded as one more CRLF.
+        let lines = normalized.split(separator: "\n", omittingEmptySubsequences: false)
         let hex = Array("0123456789ABCDEF".utf8)
         for line in lines {
             let bytes = Array(line.utf8)
