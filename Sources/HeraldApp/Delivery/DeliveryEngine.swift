@@ -28,6 +28,8 @@ public final class DeliveryEngine: Sendable {
         var notified = true
         var stopping = false
         var running = 0
+        /// Attempt records submitted to the store and not yet committed.
+        var recording = 0
     }
 
     private let writer: StoreWriter
@@ -86,7 +88,7 @@ public final class DeliveryEngine: Sendable {
         shared.jobs.removeAll()
         shared.condition.broadcast()
         let deadline = Date().addingTimeInterval(drainSeconds)
-        while shared.running > 0 && shared.condition.wait(until: deadline) {}
+        while (shared.running > 0 || shared.recording > 0) && shared.condition.wait(until: deadline) {}
         shared.condition.unlock()
         if !unstarted.isEmpty {
             let ids = unstarted.map(\.id)
@@ -107,7 +109,8 @@ public final class DeliveryEngine: Sendable {
                 shared.condition.unlock()
                 return
             }
-            let capacity = settings.workers - shared.jobs.count - shared.busy
+            // Claim ahead: up to four messages per worker waiting, so workers never wait for a claim.
+            let capacity = settings.workers * 4 - shared.jobs.count - shared.busy
             if capacity <= 0 {
                 shared.condition.wait()  // a worker finishing wakes us
                 shared.condition.unlock()
@@ -275,26 +278,42 @@ public final class DeliveryEngine: Sendable {
         record(message, attempt, result, metadata: metadata)
     }
 
+    /// Records the attempt in the next group commit without making the worker wait for it:
+    /// until it is committed the message stays `sending` under this process's lease, so a
+    /// crash in between means it is sent once more, never lost.
     private func record(_ message: ClaimedMessage, _ attempt: AttemptRecord, _ result: AttemptResult, metadata: Logger.Metadata) {
         let owner = self.owner
         let now = Clock.nowMilliseconds()
         var metadata = metadata
         metadata["message.status"] = result.status.rawValue
         if let error = result.lastError { metadata["reason"] = error }
-        do {
-            let kept = try writer.writeBlocking { store in
-                try store.finishAttempt(messageID: message.id, owner: owner, attempt: attempt, result: result, now: now)
+        let logger = self.logger
+        shared.condition.lock()
+        shared.recording += 1
+        shared.condition.unlock()
+        writer.submit({ store in
+            try store.finishAttempt(messageID: message.id, owner: owner, attempt: attempt, result: result, now: now)
+        }) { [shared, metadata] outcome in
+            switch outcome {
+            case .success(true):
+                switch result.status {
+                case .sent: logger.info("message sent", metadata)
+                case .retrying: logger.warning("delivery failed, will retry", metadata)
+                default: logger.error("message not delivered", metadata)
+                }
+            case .success(false):
+                logger.warning("lease lost; another process owns the message now", metadata)
+            case .failure(let error):
+                var metadata = metadata
+                metadata["error"] = "\(error)"
+                logger.error("recording the attempt failed; the message will be retried when its lease ends", metadata)
             }
-            if !kept { logger.warning("lease lost; another process owns the message now", metadata) }
-        } catch {
-            metadata["error"] = "\(error)"
-            logger.error("recording the attempt failed; the message will be retried when its lease ends", metadata)
-            return
-        }
-        switch result.status {
-        case .sent: logger.info("message sent", metadata)
-        case .retrying: logger.warning("delivery failed, will retry", metadata)
-        default: logger.error("message not delivered", metadata)
+            shared.condition.lock()
+            shared.recording -= 1
+            // A retry may now be due sooner than the dispatcher planned.
+            if result.status == .retrying { shared.notified = true }
+            shared.condition.broadcast()
+            shared.condition.unlock()
         }
     }
 

@@ -48,19 +48,21 @@ public struct MIMEMessage: Sendable {
         if parts.count == 1, let (type, body) = parts.first {
             header("Content-Type", "\(type); charset=utf-8")
             header("Content-Transfer-Encoding", "quoted-printable")
-            out += "\r\n" + Self.quotedPrintable(body)
+            out += "\r\n"
+            var bytes = Array(out.utf8)
+            bytes += Self.quotedPrintableBytes(body)
+            return bytes
         } else {
             header("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
             out += "\r\n"
+            var bytes = Array(out.utf8)
             for (type, body) in parts {
-                out += "--\(boundary)\r\n"
-                out += "Content-Type: \(type); charset=utf-8\r\n"
-                out += "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-                out += Self.quotedPrintable(body)
+                bytes += Array("--\(boundary)\r\nContent-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n".utf8)
+                bytes += Self.quotedPrintableBytes(body)
             }
-            out += "--\(boundary)--\r\n"
+            bytes += Array("--\(boundary)--\r\n".utf8)
+            return bytes
         }
-        return Array(out.utf8)
     }
 
     // MARK: Headers
@@ -159,36 +161,80 @@ public struct MIMEMessage: Sendable {
     /// or `From ` at the start of a line encoded too. Ends with CRLF; a text that ends
     /// with a line break gets one more, since the CRLF before a boundary belongs to it.
     public static func quotedPrintable(_ text: String) -> String {
-        var out = ""
-        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        // A trailing line break leaves an empty last line, encoded as one more CRLF.
-        let lines = normalized.split(separator: "\n", omittingEmptySubsequences: false)
-        let hex = Array("0123456789ABCDEF".utf8)
-        for line in lines {
-            let bytes = Array(line.utf8)
-            var encodedLine = ""
-            var length = 0
-            for (index, byte) in bytes.enumerated() {
-                let isLast = index == bytes.count - 1
-                var token: String
-                let startsLine = length == 0 && encodedLine.isEmpty
-                if (byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=")) || ((byte == 0x20 || byte == 0x09) && !isLast) {
-                    token = String(UnicodeScalar(byte))
-                    if startsLine && byte == UInt8(ascii: ".") { token = "=2E" }
-                    if startsLine && byte == UInt8(ascii: "F") && bytes[index...].starts(with: Array("From ".utf8)) { token = "=46" }
+        String(decoding: quotedPrintableBytes(text), as: UTF8.self)
+    }
+
+    /// ``quotedPrintable(_:)`` as bytes, in one pass.
+    public static func quotedPrintableBytes(_ text: String) -> [UInt8] {
+        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + text.utf8.count / 8 + 16)
+        var lineLength = 0
+        var utf8 = Array(text.utf8)
+        // Normalise line ends: CRLF and lone CR become LF.
+        if utf8.contains(0x0D) {
+            var normalized: [UInt8] = []
+            normalized.reserveCapacity(utf8.count)
+            var index = 0
+            while index < utf8.count {
+                if utf8[index] == 0x0D {
+                    normalized.append(0x0A)
+                    if index + 1 < utf8.count && utf8[index + 1] == 0x0A { index += 1 }
                 } else {
-                    token = "=" + String(UnicodeScalar(hex[Int(byte >> 4)])) + String(UnicodeScalar(hex[Int(byte & 0x0F)]))
+                    normalized.append(utf8[index])
                 }
-                if length + token.count > 75 {
-                    out += encodedLine + "=\r\n"
-                    encodedLine = ""
-                    length = 0
-                }
-                encodedLine += token
-                length += token.count
+                index += 1
             }
-            out += encodedLine + "\r\n"
+            utf8 = normalized
         }
+        func emit(_ bytes: UInt8...) {
+            if lineLength + bytes.count > 75 {
+                out.append(UInt8(ascii: "="))
+                out.append(0x0D)
+                out.append(0x0A)
+                lineLength = 0
+            }
+            out.append(contentsOf: bytes)
+            lineLength += bytes.count
+        }
+        func encoded(_ byte: UInt8) {
+            emit(UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)])
+        }
+        let count = utf8.count
+        var index = 0
+        var atLineStart = true
+        while index < count {
+            let byte = utf8[index]
+            if byte == 0x0A {
+                out.append(0x0D)
+                out.append(0x0A)
+                lineLength = 0
+                atLineStart = true
+                index += 1
+                continue
+            }
+            let endsLine = index + 1 == count || utf8[index + 1] == 0x0A
+            if atLineStart && lineLength == 0 && byte == UInt8(ascii: ".") {
+                encoded(byte)
+            } else if atLineStart && lineLength == 0 && byte == UInt8(ascii: "F") && index + 4 < count
+                && utf8[index + 1] == UInt8(ascii: "r") && utf8[index + 2] == UInt8(ascii: "o") && utf8[index + 3] == UInt8(ascii: "m")
+                && utf8[index + 4] == UInt8(ascii: " ")
+            {
+                encoded(byte)
+            } else if byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=") {
+                emit(byte)
+            } else if (byte == 0x20 || byte == 0x09) && !endsLine {
+                emit(byte)
+            } else {
+                encoded(byte)
+            }
+            atLineStart = false
+            index += 1
+        }
+        // Every text ends with CRLF; a trailing line break adds one more (the CRLF before a
+        // boundary belongs to the boundary).
+        out.append(0x0D)
+        out.append(0x0A)
         return out
     }
 }

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Delivery: messages per second from webhook to relay acceptance, and the latency from the
+# webhook's 2xx to the relay's 250 at a steady 200 events/s, against postfix's smtp-sink.
+# Writes results/delivery-<time>.json and prints a summary.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+seconds=${SECONDS_PER_RUN:-10}
+secret=whsec_YmVuY2htYXJrLXNlY3JldC1ub3QtZm9yLXByb2R1Y3Rpb24=
+work=$(mktemp -d)
+mkdir -p "$here/results"
+out="$here/results/delivery-$(date -u +%Y%m%dT%H%M%SZ).json"
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+if ! command -v smtp-sink >/dev/null && [ ! -x /usr/sbin/smtp-sink ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "install postfix (for smtp-sink)" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
+fi
+"$root/scripts/install-deps.sh"
+(cd "$root" && swift build -c release --product herald >/dev/null)
+(cd "$here" && swift build -c release --product herald-load >/dev/null)
+load="$here/.build/release/herald-load"
+body="$here/../Tests/HeraldAppTests/Fixtures/email.created.json"
+wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+/usr/sbin/smtp-sink -u nobody 127.0.0.1:12525 1024 &
+pids+=($!)
+wait_port 12525
+echo "{}" > "$work/herald.json"
+
+run() {  # label, load arguments...
+  local label=$1; shift
+  rm -f "$work"/herald.db*
+  HERALD_WEBHOOK_SECRET=$secret HERALD_LISTEN=127.0.0.1:18789 HERALD_DATABASE="$work/herald.db" HERALD_LOG_LEVEL=warning \
+    HERALD_CONFIG="$work/herald.json" HERALD_TEMPLATES="$root/templates" HERALD_WORKERS=${WORKERS:-8} \
+    HERALD_SMTP_URL="smtp://127.0.0.1:12525/bench.local?disable_starttls=true" \
+    "$root/.build/release/herald" serve 2>"$work/herald-$label.log" &
+  local pid=$!
+  wait_port 18789
+  "$load" --port 18789 --secret $secret --body "$body" --label "$label" --warmup 0 "$@" > "$work/load-$label.json"
+  # Wait until every stored message is sent (or 60 s).
+  for _ in $(seq 1 600); do
+    left=$(sqlite3 "$work/herald.db" "SELECT COUNT(*) FROM messages WHERE status IN ('queued','sending','retrying')")
+    [ "$left" = "0" ] && break
+    sleep 0.1
+  done
+  sqlite3 -json "$work/herald.db" "
+    WITH done AS (
+      SELECT m.created_at AS created, a.started_at + a.duration_ms AS accepted
+      FROM messages m JOIN attempts a ON a.message_id = m.id AND a.outcome = 'delivered')
+    SELECT COUNT(*) AS sent,
+      (SELECT COUNT(*) FROM messages WHERE status <> 'sent') AS not_sent,
+      ROUND(COUNT(*) * 1000.0 / (MAX(accepted) - MIN(created)), 0) AS messages_per_s,
+      (SELECT accepted - created FROM done ORDER BY accepted - created LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM done)) AS p50_ms,
+      (SELECT accepted - created FROM done ORDER BY accepted - created LIMIT 1 OFFSET (SELECT COUNT(*) * 99 / 100 FROM done)) AS p99_ms
+    FROM done" | python3 -c "
+import json, sys
+row = json.load(sys.stdin)[0]
+load = json.load(open('$work/load-$label.json'))
+row.update({'label': '$label', 'webhooks_per_s': load['rps'], 'webhook_errors': load['errors']})
+print(json.dumps(row))" | tee -a "$out"
+  kill $pid; wait $pid 2>/dev/null || true
+}
+
+: > "$out"
+run throughput --connections 16 --seconds "$seconds" --max-requests 150000
+run steady-200 --connections 8 --seconds "$seconds" --rate 200 --max-requests 5000
+echo "results: $out"
