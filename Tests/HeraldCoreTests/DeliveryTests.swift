@@ -218,3 +218,16 @@ enum MIMEDecoding {
 extension Array where Element == String {
     var pair: (String, String) { (self.first ?? "", self.count > 1 ? self[1] : "") }
 }
+
+@Suite struct MIMEDateTests {
+    @Test(arguments: [
+        (Int64(0), "Thu, 1 Jan 1970 00:00:00 +0000"),
+        (1_787_303_700_000, "Fri, 21 Aug 2026 09:15:00 +0000"),
+        (951_782_400_000, "Tue, 29 Feb 2000 00:00:00 +0000"),
+        (4_102_444_799_000, "Thu, 31 Dec 2099 23:59:59 +0000"),
+        (-1_000, "Wed, 31 Dec 1969 23:59:59 +0000"),
+    ])
+    func dates(_ milliseconds: Int64, _ expected: String) {
+        #expect(MIMEMessage.rfc5322Date(milliseconds) == expected)
+    }
+}

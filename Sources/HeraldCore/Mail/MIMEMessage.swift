@@ -141,17 +141,27 @@ public struct MIMEMessage: Sendable {
         return result + current
     }
 
-    /// `Sat, 22 Nov 2025 10:18:00 +0000`.
+    /// `Sat, 22 Nov 2025 10:18:00 +0000` (UTC, computed without a calendar object).
     public static func rfc5322Date(_ milliseconds: Int64) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
-        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        var days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let weekday = Int(((days % 7) + 11) % 7)  // 1970-01-01 was a Thursday
+        // Civil date from days since the epoch (Howard Hinnant's algorithm).
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let days_ = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int?) -> String { value.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
-        return "\(days[(parts.weekday ?? 1) - 1]), \(parts.day ?? 1) \(months[(parts.month ?? 1) - 1]) \(parts.year ?? 1970) "
-            + "\(two(parts.hour)):\(two(parts.minute)):\(two(parts.second)) +0000"
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days_[weekday]), \(day) \(months[Int(month) - 1]) \(year) "
+            + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
     }
 
     // MARK: Bodies
@@ -166,75 +176,79 @@ public struct MIMEMessage: Sendable {
 
     /// ``quotedPrintable(_:)`` as bytes, in one pass.
     public static func quotedPrintableBytes(_ text: String) -> [UInt8] {
-        let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + text.utf8.count / 8 + 16)
-        var lineLength = 0
-        var utf8 = Array(text.utf8)
-        // Normalise line ends: CRLF and lone CR become LF.
-        if utf8.contains(0x0D) {
+        var source = Array(text.utf8)
+        if source.contains(0x0D) {
+            // Normalise line ends: CRLF and lone CR become LF.
             var normalized: [UInt8] = []
-            normalized.reserveCapacity(utf8.count)
+            normalized.reserveCapacity(source.count)
             var index = 0
-            while index < utf8.count {
-                if utf8[index] == 0x0D {
+            while index < source.count {
+                if source[index] == 0x0D {
                     normalized.append(0x0A)
-                    if index + 1 < utf8.count && utf8[index + 1] == 0x0A { index += 1 }
+                    if index + 1 < source.count && source[index + 1] == 0x0A { index += 1 }
                 } else {
-                    normalized.append(utf8[index])
+                    normalized.append(source[index])
                 }
                 index += 1
             }
-            utf8 = normalized
+            source = normalized
         }
-        func emit(_ bytes: UInt8...) {
-            if lineLength + bytes.count > 75 {
-                out.append(UInt8(ascii: "="))
-                out.append(0x0D)
-                out.append(0x0A)
-                lineLength = 0
+        // At most 3 bytes per input byte, plus a 3-byte soft break per 73 of those, plus the end.
+        var out = [UInt8](repeating: 0, count: source.count * 3 + (source.count * 3 / 73 + 1) * 3 + 8)
+        var written = 0
+        out.withUnsafeMutableBufferPointer { output in
+            source.withUnsafeBufferPointer { input in
+                let hex: StaticString = "0123456789ABCDEF"
+                let digits = hex.utf8Start
+                var lineLength = 0
+                let count = input.count
+                var index = 0
+                while index < count {
+                    let byte = input[index]
+                    if byte == 0x0A {
+                        output[written] = 0x0D
+                        output[written + 1] = 0x0A
+                        written += 2
+                        lineLength = 0
+                        index += 1
+                        continue
+                    }
+                    let endsLine = index + 1 == count || input[index + 1] == 0x0A
+                    let startsLine = lineLength == 0 && (index == 0 || input[index - 1] == 0x0A)
+                    var literal = (byte >= 33 && byte <= 126 && byte != 0x3D) || ((byte == 0x20 || byte == 0x09) && !endsLine)
+                    if startsLine && byte == 0x2E { literal = false }  // "." at a line start
+                    if startsLine && byte == 0x46 && index + 4 < count && input[index + 1] == 0x72 && input[index + 2] == 0x6F
+                        && input[index + 3] == 0x6D && input[index + 4] == 0x20
+                    {
+                        literal = false  // "From " at a line start
+                    }
+                    let width = literal ? 1 : 3
+                    if lineLength + width > 75 {
+                        output[written] = 0x3D
+                        output[written + 1] = 0x0D
+                        output[written + 2] = 0x0A
+                        written += 3
+                        lineLength = 0
+                    }
+                    if literal {
+                        output[written] = byte
+                    } else {
+                        output[written] = 0x3D
+                        output[written + 1] = digits[Int(byte >> 4)]
+                        output[written + 2] = digits[Int(byte & 0x0F)]
+                    }
+                    written += width
+                    lineLength += width
+                    index += 1
+                }
+                // Every text ends with CRLF; a trailing line break adds one more (the CRLF
+                // before a boundary belongs to the boundary).
+                output[written] = 0x0D
+                output[written + 1] = 0x0A
+                written += 2
             }
-            out.append(contentsOf: bytes)
-            lineLength += bytes.count
         }
-        func encoded(_ byte: UInt8) {
-            emit(UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)])
-        }
-        let count = utf8.count
-        var index = 0
-        var atLineStart = true
-        while index < count {
-            let byte = utf8[index]
-            if byte == 0x0A {
-                out.append(0x0D)
-                out.append(0x0A)
-                lineLength = 0
-                atLineStart = true
-                index += 1
-                continue
-            }
-            let endsLine = index + 1 == count || utf8[index + 1] == 0x0A
-            if atLineStart && lineLength == 0 && byte == UInt8(ascii: ".") {
-                encoded(byte)
-            } else if atLineStart && lineLength == 0 && byte == UInt8(ascii: "F") && index + 4 < count
-                && utf8[index + 1] == UInt8(ascii: "r") && utf8[index + 2] == UInt8(ascii: "o") && utf8[index + 3] == UInt8(ascii: "m")
-                && utf8[index + 4] == UInt8(ascii: " ")
-            {
-                encoded(byte)
-            } else if byte >= 33 && byte <= 126 && byte != UInt8(ascii: "=") {
-                emit(byte)
-            } else if (byte == 0x20 || byte == 0x09) && !endsLine {
-                emit(byte)
-            } else {
-                encoded(byte)
-            }
-            atLineStart = false
-            index += 1
-        }
-        // Every text ends with CRLF; a trailing line break adds one more (the CRLF before a
-        // boundary belongs to the boundary).
-        out.append(0x0D)
-        out.append(0x0A)
+        out.removeSubrange(written...)
         return out
     }
 }
