@@ -109,6 +109,8 @@ extension Child {
         let gateway = try gateway(smtpPort: sink.port, extra: ["HERALD_WORKERS": "1"])
         for _ in 0..<5 { #expect(try gateway.herald("simulate", "email").0 == 0) }
         for number in 1...5 { #expect(sink.received(number) != nil) }
+        let sessions = try String(contentsOf: sink.folder.appendingPathComponent("sessions"), encoding: .utf8)
+        #expect(sessions == "1")
         gateway.child.process.terminate()
         _ = gateway.child.wait()
     }

@@ -30,6 +30,15 @@ class Handler:
     def __init__(self):
         self.seen = 0
         self.accepted = 0
+        self.sessions = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        # One EHLO per SMTP session: counts the connections Herald opened.
+        self.sessions += 1
+        with open(os.path.join(args.dir, "sessions"), "w") as f:
+            f.write(str(self.sessions))
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         self.seen += 1
