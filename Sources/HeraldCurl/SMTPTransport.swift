@@ -144,9 +144,9 @@ private let collectReply: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int
     data, size, count, context in
     guard let data, let context else { return 0 }
     let upload = Unmanaged<Upload>.fromOpaque(context).takeUnretainedValue()
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
-        .trimmingCharacters(in: .whitespacesAndNewlines)
+    var bytes = UnsafeRawBufferPointer(start: data, count: size * count)
+    while let last = bytes.last, last == 0x0A || last == 0x0D || last == 0x20 { bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast()) }
     // Final reply lines look like "250 ..."; continuation lines "250-...".
-    if line.count >= 4, line.dropFirst(3).first == " " { upload.lastReply = line }
+    if bytes.count >= 4, bytes[3] == 0x20 { upload.lastReply = String(decoding: bytes, as: UTF8.self) }
     return size * count
 }

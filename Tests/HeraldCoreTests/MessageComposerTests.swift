@@ -111,4 +111,18 @@ import Testing
         #expect(set.inventory.map { "\($0.channel.rawValue)/\($0.slug)/\($0.locale)" }
             == ["email/verification_code/", "email/verification_code/fr", "sms/verification_code/"])
     }
+
+    @Test(arguments: ["verification_code", "password_changed", "x"])
+    func composingFromThePayloadMatchesTheFullParse(_ slug: String) throws {
+        for (templates, channel, file) in [
+            (sources, Channel.email, "email.created"), ([:], .email, "email.created"),
+            (["email/verification_code/subject.mustache": "only {{otp_code}}"], .email, "email.created"),
+            (sources, .sms, "sms.created"), ([:], .sms, "sms.created"),
+        ] as [([String: String], Channel, String)] {
+            let composer = MessageComposer(templates: TemplateSet(sources: templates))
+            let payload = try mutated(file) { $0["slug"] = .string(slug) }
+            let (light, _) = try composer.compose(channel: channel, payload: payload)
+            #expect(light == (try composer.compose(channel: channel, event: JSONValue.parse(payload))))
+        }
+    }
 }

@@ -213,14 +213,12 @@ public final class DeliveryEngine: Sendable {
         var transportName = "-"
         let outcome: DeliveryOutcome
         do {
-            guard let event = try? JSONValue.parse(message.payload) else {
-                throw AssemblyError(.internalError, "stored event is not JSON")
-            }
             let composed: ComposedMessage
+            let event: JSONValue
             do {
-                composed = try templates.composer().compose(channel: message.channel, event: event)
+                (composed, event) = try templates.composer().compose(channel: message.channel, payload: message.payload)
             } catch {
-                throw AssemblyError(.noContent, error.description)
+                throw AssemblyError(error.code == "invalid_event" ? .internalError : .noContent, error.description)
             }
             template = composed.sourceDescription
             let outgoing = try OutgoingAssembler.assemble(

@@ -98,9 +98,19 @@ public struct MIMEMessage: Sendable {
         guard text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }), !text.contains("=?") else {
             return encodedWords(text)
         }
-        let atomText = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~ ")
-        if text.unicodeScalars.allSatisfy({ atomText.contains($0) }) { return text }
+        if text.utf8.allSatisfy(isAtomTextOrSpace) { return text }
         return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// RFC 5322 atext, or a space between words.
+    static func isAtomTextOrSpace(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: " "):
+            return true
+        default:
+            return "!#$%&'*+-/=?^_`{|}~".utf8.contains(byte)
+        }
     }
 
     /// `=?UTF-8?B?...?=` words, each on its own line of at most 76 characters (the first

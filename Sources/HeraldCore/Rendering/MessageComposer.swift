@@ -69,21 +69,52 @@ public struct MessageComposer: Sendable {
         return (.object(variables), locale)
     }
 
+    /// What composing needs of a stored event when a template is used: everything but
+    /// Clerk's rendered bodies (`body`, `body_plain`), which only a fallback reads.
+    public static let templateSelection = JSONSelection.members([
+        "type": .all,
+        "data": .members([
+            "id": .all, "slug": .all, "to_email_address": .all, "to_phone_number": .all, "subject": .all, "message": .all,
+            "from_email_name": .all, "reply_to_email_name": .all, "delivered_by_clerk": .all, "data": .all,
+        ]),
+    ])
+
+    /// Composes from the raw event, parsing Clerk's bodies only when they are needed.
+    public func compose(channel: Channel, payload: [UInt8]) throws(CompositionError) -> (ComposedMessage, JSONValue) {
+        guard let light = try? JSONValue.parse(payload, selecting: Self.templateSelection) else {
+            throw CompositionError(code: "invalid_event", detail: "the stored event is not JSON")
+        }
+        let composed = try compose(channel: channel, event: light, allowFallback: false)
+        if let composed { return (composed, light) }
+        guard let full = try? JSONValue.parse(payload) else {
+            throw CompositionError(code: "invalid_event", detail: "the stored event is not JSON")
+        }
+        return (try compose(channel: channel, event: full), full)
+    }
+
     public func compose(channel: Channel, event: JSONValue) throws(CompositionError) -> ComposedMessage {
+        // With fallback allowed, a result always comes back.
+        try compose(channel: channel, event: event, allowFallback: true)!
+    }
+
+    /// Returns nil instead of Clerk's rendering when `allowFallback` is false.
+    func compose(channel: Channel, event: JSONValue, allowFallback: Bool) throws(CompositionError) -> ComposedMessage? {
         let data = event["data"] ?? .null
         let (variables, locale) = self.variables(channel: channel, event: event)
         guard let slug = data["slug"]?.stringValue,
             let resolved = templates.templates(channel: channel, slug: slug, locale: locale)
         else {
-            return try clerkRendering(channel: channel, data: data, reason: "no_template")
+            return allowFallback ? try clerkRendering(channel: channel, data: data, reason: "no_template") : nil
         }
+        // A template that leaves out html or text takes Clerk's body for it.
+        if !allowFallback && channel == .email && (resolved.parts[.html] == nil || resolved.parts[.text] == nil) { return nil }
         do {
             let composed = try render(resolved, channel: channel, variables: variables, data: data)
             return composed
         } catch let error as RenderError {
-            return try clerkRendering(channel: channel, data: data, reason: "template_error: \(Self.describe(error))")
+            return allowFallback ? try clerkRendering(channel: channel, data: data, reason: "template_error: \(Self.describe(error))") : nil
         } catch {
-            return try clerkRendering(channel: channel, data: data, reason: "template_error: \(error)")
+            return allowFallback ? try clerkRendering(channel: channel, data: data, reason: "template_error: \(error)") : nil
         }
     }
 
