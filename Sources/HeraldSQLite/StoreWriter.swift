@@ -2,9 +2,9 @@ import Foundation
 public import HeraldCore
 
 /// Owns a ``MessageStore`` on one dedicated thread and runs write jobs with group commit:
-/// every job waiting when the thread comes round runs in one transaction (each in its own
-/// savepoint, so one failing job does not undo the others), then one commit makes them all
-/// durable, then every caller is answered. Callers never wait on Swift's cooperative pool:
+/// every job waiting when the thread comes round runs in one transaction (if one fails, the
+/// batch is run again with a savepoint per job, so it does not undo the others), then one
+/// commit makes them all durable, then every caller is answered. Callers never wait on Swift's cooperative pool:
 /// the blocking entry point is for C threads (the HTTP server's), the async one suspends.
 public final class StoreWriter: Sendable {
     private final class Job: @unchecked Sendable {
@@ -127,21 +127,39 @@ public final class StoreWriter: Sendable {
             queue.condition.unlock()
             previousBatch = batch.count
 
+            // Fast path: the whole batch in one transaction. Jobs rarely fail; when one does,
+            // the batch is rolled back and run again with a savepoint per job, so that only
+            // the failing job is undone.
             var outcomes: [Result<Void, any Error>] = []
             outcomes.reserveCapacity(batch.count)
             do {
                 try connection.run("BEGIN IMMEDIATE")
+                var failed = false
                 for job in batch {
-                    try connection.run("SAVEPOINT job")
                     do {
                         try job.run(store)
-                        try connection.run("RELEASE job")
-                        outcomes.append(.success(()))
                     } catch {
-                        try connection.run("ROLLBACK TO job")
-                        try connection.run("RELEASE job")
-                        outcomes.append(.failure(error))
+                        failed = true
+                        break
                     }
+                }
+                if failed {
+                    try connection.run("ROLLBACK")
+                    try connection.run("BEGIN IMMEDIATE")
+                    for job in batch {
+                        try connection.run("SAVEPOINT job")
+                        do {
+                            try job.run(store)
+                            try connection.run("RELEASE job")
+                            outcomes.append(.success(()))
+                        } catch {
+                            try connection.run("ROLLBACK TO job")
+                            try connection.run("RELEASE job")
+                            outcomes.append(.failure(error))
+                        }
+                    }
+                } else {
+                    outcomes = Array(repeating: .success(()), count: batch.count)
                 }
                 try connection.run("COMMIT")
             } catch {
