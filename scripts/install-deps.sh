@@ -11,7 +11,7 @@ packages=(
   libmicrohttpd-dev      # GNU libmicrohttpd: the webhook server
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(sqlite3 python3 python3-aiosmtpd)   # python3-aiosmtpd: the real SMTP server the tests start
+  packages+=(sqlite3 python3 python3-aiosmtpd openssl)   # the real SMTP server the tests start, and its certificate
 fi
 
 missing=()

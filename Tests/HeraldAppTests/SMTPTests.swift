@@ -180,6 +180,37 @@ extension Child {
         _ = gateway.child.wait()
     }
 
+    @Test func starttlsWithAVerifiedCertificateAndAuth() throws {
+        let sink = try SMTPSink(["--tls", "--auth", "herald:s3cret pass"])
+        let ca = try #require(sink.child.stdout.split(separator: "\n").first { $0.hasPrefix("CA ") }.map { String($0.dropFirst(3)) })
+        let good = try gateway(smtpPort: sink.port, extra: [
+            "HERALD_SMTP_URL": "smtp://herald:s3cret%20pass@127.0.0.1:\(sink.port)", "HERALD_SMTP_CA_FILE": ca,
+        ])
+        #expect(try good.herald("simulate", "email").0 == 0)
+        #expect(sink.received(1) != nil)
+        #expect(try waitForStatus(good, 1, "sent")?["status"] == .string("sent"))
+        good.child.process.terminate()
+        _ = good.child.wait()
+        #expect(!good.child.stderr.contains("s3cret"))
+
+        // Wrong password: 535, a permanent authentication failure.
+        let wrong = try gateway(smtpPort: sink.port, extra: [
+            "HERALD_SMTP_URL": "smtp://herald:nope@127.0.0.1:\(sink.port)", "HERALD_SMTP_CA_FILE": ca,
+        ])
+        #expect(try wrong.herald("simulate", "email").0 == 0)
+        #expect(try waitForStatus(wrong, 1, "failed")?["last_error"] == .string("auth_failed (535)"))
+        wrong.child.process.terminate()
+        _ = wrong.child.wait()
+
+        // A certificate nobody vouches for is refused: no message goes out in clear or to an impostor.
+        let untrusted = try gateway(smtpPort: sink.port, extra: ["HERALD_SMTP_URL": "smtp://herald:s3cret%20pass@127.0.0.1:\(sink.port)"])
+        #expect(try untrusted.herald("simulate", "email").0 == 0)
+        #expect(try waitForStatus(untrusted, 1, "failed")?["last_error"]?.stringValue?.hasPrefix("tls_failed") == true)
+        untrusted.child.process.terminate()
+        _ = untrusted.child.wait()
+        #expect(sink.received(2, timeout: 0.5) == nil)
+    }
+
     @Test func smtpURLsParseAndNeverShowThePassword() throws {
         let settings = try HeraldCurlSettings.parse("smtp://user%40x:p%40ss@mail.example.com:2525?disable_starttls=true")
         #expect(settings.url == "smtp://mail.example.com:2525/herald.test")

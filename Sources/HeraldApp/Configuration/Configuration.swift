@@ -120,6 +120,10 @@ public struct Configuration: Sendable {
             } catch {
                 throw ConfigurationError(error.description)
             }
+            if let caFile = value("HERALD_SMTP_CA_FILE") {
+                guard FileManager.default.isReadableFile(atPath: caFile) else { throw ConfigurationError("HERALD_SMTP_CA_FILE: cannot read \(caFile)") }
+                smtp?.caFile = caFile
+            }
         }
         if let workers = value("HERALD_WORKERS") {
             guard let count = Int(workers), (1...256).contains(count) else { throw ConfigurationError("HERALD_WORKERS must be a whole number from 1 to 256") }

@@ -3,9 +3,11 @@
 Saves each accepted message as N.eml plus N.json (envelope and the message parsed back
 with Python's email package), and can answer DATA with failures:
 
-  smtp_sink.py DIR [--fail-first N --code 451] [--always 550]
+  smtp_sink.py DIR [--fail-first N --code 451] [--always 550] [--tls] [--auth USER:PASS]
 
-Prints "PORT <n>" once it listens on 127.0.0.1.
+--tls makes a self-signed certificate for 127.0.0.1 (openssl) and requires STARTTLS;
+--auth requires AUTH (PLAIN/LOGIN) with those credentials, over TLS.
+Prints "PORT <n>" once it listens on 127.0.0.1 (and "CA <file>" with --tls).
 """
 import argparse
 import email
@@ -22,6 +24,8 @@ parser.add_argument("dir")
 parser.add_argument("--fail-first", type=int, default=0)
 parser.add_argument("--code", type=int, default=451)
 parser.add_argument("--always", type=int, default=0)
+parser.add_argument("--tls", action="store_true")
+parser.add_argument("--auth", default="")
 args = parser.parse_args()
 os.makedirs(args.dir, exist_ok=True)
 
@@ -76,13 +80,36 @@ class Handler:
 
 
 import socket
+import ssl
+import subprocess
+
+extra = {}
+if args.tls:
+    cert = os.path.join(args.dir, "cert.pem")
+    key = os.path.join(args.dir, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    extra.update(tls_context=context, require_starttls=True)
+    print(f"CA {cert}", flush=True)
+if args.auth:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    user, password = args.auth.split(":", 1)
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
+        return AuthResult(success=ok, handled=False)
+
+    extra.update(authenticator=authenticator, auth_required=True, auth_require_tls=bool(args.tls))
 
 for attempt in range(20):
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, **extra)
     try:
         controller.start()
         break
