@@ -6,6 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 seconds=${SECONDS_PER_RUN:-10}
+rounds=${ROUNDS:-3}
 secret=whsec_YmVuY2htYXJrLXNlY3JldC1ub3QtZm9yLXByb2R1Y3Rpb24=
 work=$(mktemp -d)
 results="$here/results"
@@ -30,10 +31,11 @@ wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev
 
 echo "{}" > "$work/herald.json"
 : > "$out"
+for round in $(seq 1 "$rounds"); do
 for connections in 16 128; do
   # Herald, a fresh database per run.
   HERALD_WEBHOOK_SECRET=$secret HERALD_LISTEN=127.0.0.1:18787 HERALD_DATABASE="$work/herald-$connections.db" \
-    HERALD_LOG_LEVEL=warning HERALD_CONFIG="$work/herald.json" "$root/.build/release/herald" serve 2>"$work/herald.log" &
+    HERALD_LOG_LEVEL=warning HERALD_CONFIG="$work/herald.json" "$root/.build/release/herald" serve --no-delivery 2>"$work/herald.log" &
   pids+=($!)
   wait_port 18787
   "$load" --port 18787 --secret $secret --body "$body" --connections $connections --seconds "$seconds" --label herald | tee -a "$out"
@@ -53,16 +55,20 @@ for connections in 16 128; do
   pkill -f "uvicorn svix_peer:app" 2>/dev/null || true
   sleep 0.5
 done
+done
 
 python3 - "$out" <<'PY'
-import json, sys
+import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-runs = {(r["label"], r["connections"]): r for r in rows if "rps" in r}
-print("\nconnections  herald ev/s  peer ev/s  ratio   herald p50/p99 ms   peer p50/p99 ms")
+def median(label, connections, key):
+    values = [r[key] for r in rows if r.get("label") == label and r.get("connections") == connections and key in r]
+    return statistics.median(values) if values else float("nan"), len(values)
+print("\nmedians over the rounds (each round runs Herald and the peer back to back)")
+print("connections  herald ev/s  peer ev/s  ratio   herald p50/p99 ms   peer p50/p99 ms   rounds")
 for c in (16, 128):
-    h, p = runs.get(("herald", c)), runs.get(("peer", c))
-    if h and p:
-        ratio = h["rps"] / p["rps"] if p["rps"] else float("inf")
-        print(f"{c:>11}  {h['rps']:>11.0f}  {p['rps']:>9.0f}  {ratio:>5.1f}x  {h['p50_ms']:>7.2f} / {h['p99_ms']:<7.2f}  {p['p50_ms']:>7.2f} / {p['p99_ms']:<7.2f}")
+    h, n = median("herald", c, "rps"); p, _ = median("peer", c, "rps")
+    ratios = [a["rps"] / b["rps"] for a, b in zip([r for r in rows if r.get("label") == "herald" and r.get("connections") == c],
+                                                   [r for r in rows if r.get("label") == "peer" and r.get("connections") == c]) if b["rps"]]
+    print(f"{c:>11}  {h:>11.0f}  {p:>9.0f}  {statistics.median(ratios):>5.1f}x  {median('herald', c, 'p50_ms')[0]:>7.2f} / {median('herald', c, 'p99_ms')[0]:<7.2f}  {median('peer', c, 'p50_ms')[0]:>7.2f} / {median('peer', c, 'p99_ms')[0]:<7.2f}  {n}")
 PY
 echo "results: $out"

@@ -143,6 +143,25 @@ import Testing
         _ = gateway.child.wait()
     }
 
+    @Test func anIntakeOnlyProcessLeavesDeliveryToAnother() throws {
+        let intake = try Gateway(extraEnvironment: ["HERALD_DELIVERY": "off"])
+        #expect(intake.child.stderr.contains("delivery=\"off (intake only)\""))
+        #expect(try intake.herald("simulate", "sms").0 == 0)
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try intake.herald("log", "--json").1.contains("\"status\":\"queued\""))
+        #expect(intake.outbox("sms/1.json") == nil)
+        // A delivering process on the same database picks it up.
+        var environment = intake.environment
+        environment["HERALD_LISTEN"] = "127.0.0.1:0"
+        environment["HERALD_DELIVERY"] = nil
+        let deliverer = try Child(["serve"], environment: environment, directory: intake.folder)
+        #expect(intake.waitForOutbox("sms/1.json") != nil)
+        deliverer.process.terminate()
+        _ = deliverer.wait()
+        intake.child.process.terminate()
+        _ = intake.child.wait()
+    }
+
     @Test func killNineDuringABurstLosesNothing() throws {
         let gateway = try Gateway()
         let signer = try testSigner()

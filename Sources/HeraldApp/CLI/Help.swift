@@ -39,7 +39,7 @@ enum Help {
     }
 
     static let serve = """
-        Usage: herald serve [--dev]
+        Usage: herald serve [--dev] [--no-delivery]
 
         Receives webhooks at POST <webhook_path> (default /webhooks/clerk), verifies their
         Svix signatures, and answers 2xx once the message is durably stored.
@@ -47,6 +47,9 @@ enum Help {
 
           --dev    development run: accept the built-in development secret (and use it
                    when no secret is set). Never use in production.
+          --no-delivery
+                   intake only (also HERALD_DELIVERY=off): store and acknowledge, send
+                   nothing; another `herald serve` on the same database delivers.
 
         Stops cleanly on SIGTERM or SIGINT: stops intake, finishes requests in flight,
         closes the store.

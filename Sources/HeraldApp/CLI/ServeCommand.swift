@@ -8,8 +8,9 @@ import HeraldSQLite
 /// `herald serve`: the gateway process.
 enum ServeCommand {
     static func run(_ arguments: [String], environment: [String: String], output: Output) throws {
-        let parsed = try Arguments(arguments, options: [], flags: ["dev"])
-        try parsed.expectPositionals(max: 0, usage: "herald serve [--dev]")
+        let parsed = try Arguments(arguments, options: [], flags: ["dev", "no-delivery"])
+        try parsed.expectPositionals(max: 0, usage: "herald serve [--dev] [--no-delivery]")
+        let delivers = !parsed.flag("no-delivery") && environment["HERALD_DELIVERY"]?.lowercased() != "off"
         let development = parsed.flag("dev") || environment["HERALD_DEV"] == "1"
         var configuration = try Configuration.load(environment: environment)
         let logger = CLI.logger(configuration)
@@ -49,11 +50,13 @@ enum ServeCommand {
                 if channel == .email, let smtp { return try SMTPTransport(settings: smtp) }
                 return OutboxTransport(root: outboxPath)
             })
-        do {
-            try engine.start()
-        } catch {
-            writer.close()
-            throw CommandError("cannot start delivery: \(error)")
+        if delivers {
+            do {
+                try engine.start()
+            } catch {
+                writer.close()
+                throw CommandError("cannot start delivery: \(error)")
+            }
         }
         let verifier = WebhookVerifier(secrets: configuration.secrets, authenticator: OpenSSLAuthenticator())
         let intake = Intake(
@@ -74,7 +77,9 @@ enum ServeCommand {
             "webhook.path": configuration.webhookPath, "database": configuration.databasePath,
             "secrets": "\(configuration.secrets.count) from \(configuration.secretSource ?? "?")",
             "templates": "\(loaded.inventory.count) in \(configuration.templatesPath)",
-            "delivery": "email \(configuration.smtp.map { "via \($0)" } ?? "to outbox") sms to outbox \(configuration.outboxPath), \(configuration.delivery.workers) workers",
+            "delivery": delivers
+                ? "email \(configuration.smtp.map { "via \($0)" } ?? "to outbox") sms to outbox \(configuration.outboxPath), \(configuration.delivery.workers) workers"
+                : "off (intake only)",
         ]
         if let file = configuration.configFile { started["config"] = file }
         if development { started["mode"] = "development" }
