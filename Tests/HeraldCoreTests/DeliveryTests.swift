@@ -231,3 +231,11 @@ extension Array where Element == String {
         #expect(MIMEMessage.rfc5322Date(milliseconds) == expected)
     }
 }
+
+@Suite struct UTCTimeTests {
+    @Test func formats() {
+        #expect(UTCTime(milliseconds: 1_787_303_700_123).iso8601 == "2026-08-21T09:15:00.123Z")
+        #expect(UTCTime(milliseconds: 951_782_400_000).short == "2000-02-29 00:00:00")
+        #expect(UTCTime(milliseconds: -1).iso8601 == "1969-12-31T23:59:59.999Z")
+    }
+}

@@ -22,17 +22,11 @@ public enum Clock {
 public enum Timestamps {
     /// `2026-11-22T11:02:03.123Z`.
     public static func iso8601(milliseconds: Int64) -> String {
-        let fraction = String(format: "%03d", Int(((milliseconds % 1000) + 1000) % 1000))
-        return short(milliseconds: milliseconds).replacingOccurrences(of: " ", with: "T") + ".\(fraction)Z"
+        UTCTime(milliseconds: milliseconds).iso8601
     }
 
     /// `2026-11-22 11:02:03` (UTC), for tables.
     public static func short(milliseconds: Int64) -> String {
-        let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
-        return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
+        UTCTime(milliseconds: milliseconds).short
     }
 }

@@ -151,27 +151,13 @@ public struct MIMEMessage: Sendable {
         return result + current
     }
 
-    /// `Sat, 22 Nov 2025 10:18:00 +0000` (UTC, computed without a calendar object).
+    /// `Sat, 22 Nov 2025 10:18:00 +0000`.
     public static func rfc5322Date(_ milliseconds: Int64) -> String {
-        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        var days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let weekday = Int(((days % 7) + 11) % 7)  // 1970-01-01 was a Thursday
-        // Civil date from days since the epoch (Howard Hinnant's algorithm).
-        days += 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let dayOfEra = days - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        let days_ = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let time = UTCTime(milliseconds: milliseconds)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days_[weekday]), \(day) \(months[Int(month) - 1]) \(year) "
-            + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
+        return "\(days[time.weekday]), \(time.day) \(months[Int(time.month) - 1]) \(time.year) "
+            + "\(UTCTime.padded(time.hour)):\(UTCTime.padded(time.minute)):\(UTCTime.padded(time.second)) +0000"
     }
 
     // MARK: Bodies
