@@ -151,6 +151,15 @@ extension MessageStore {
         return released
     }
 
+    /// Gives back messages this `owner` claimed but never started: due again at once.
+    public func releaseLeases(ids: [Int64], owner: String) throws {
+        for id in ids {
+            try connection.run(
+                "UPDATE messages SET lease_until = 0 WHERE id = ? AND status = 'sending' AND lease_owner = ?",
+                [.integer(id), .text(owner)])
+        }
+    }
+
     /// When the next message becomes due (Unix ms), if any is waiting.
     public func nextDueAt() throws -> Int64? {
         try connection.query("""

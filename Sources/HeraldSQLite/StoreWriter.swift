@@ -34,7 +34,7 @@ public final class StoreWriter: Sendable {
     public init(path: String, logger: Logger = .disabled, maxBatch: Int = 1024) throws {
         self.logger = logger
         self.maxBatch = maxBatch
-        let opened = OpenResult()
+        let opened = Outcome<Void>()
         let queue = self.queue
         let thread = Thread { [logger, maxBatch] in
             let store: MessageStore
@@ -55,20 +55,16 @@ public final class StoreWriter: Sendable {
     /// Runs `body` in the next group commit and returns its result once committed.
     /// Blocks the calling thread: call it from a dedicated (C) thread only.
     public func writeBlocking<T: Sendable>(_ body: @escaping @Sendable (MessageStore) throws -> T) throws -> T {
-        let done = OpenResult()
-        let box = Box<T>()
-        submit(Job(run: { store in box.value = try body(store) }, finish: { done.set($0) }))
-        try done.wait().get()
-        return box.value!
+        let done = Outcome<T>()
+        submit(body) { done.set($0) }
+        return try done.wait().get()
     }
 
     /// Runs `body` in the next group commit and returns its result once committed.
     public func write<T: Sendable>(_ body: @escaping @Sendable (MessageStore) throws -> T) async throws -> T {
-        let box = Box<T>()
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            submit(Job(run: { store in box.value = try body(store) }, finish: { continuation.resume(with: $0) }))
+        try await withCheckedThrowingContinuation { continuation in
+            submit(body) { continuation.resume(with: $0) }
         }
-        return box.value!
     }
 
     /// Runs `body` in the next group commit and calls `completion` once committed (or
@@ -173,19 +169,19 @@ public final class StoreWriter: Sendable {
 }
 
 /// A one-shot result that one thread sets and another waits for.
-private final class OpenResult: @unchecked Sendable {
+private final class Outcome<T>: @unchecked Sendable {
     // `result` is guarded by `condition`.
     private let condition = NSCondition()
-    private var result: Result<Void, any Error>?
+    private var result: Result<T, any Error>?
 
-    func set(_ value: Result<Void, any Error>) {
+    func set(_ value: Result<T, any Error>) {
         condition.lock()
         result = value
         condition.signal()
         condition.unlock()
     }
 
-    func wait() -> Result<Void, any Error> {
+    func wait() -> Result<T, any Error> {
         condition.lock()
         defer { condition.unlock() }
         while result == nil { condition.wait() }

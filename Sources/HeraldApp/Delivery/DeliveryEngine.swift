@@ -93,9 +93,7 @@ public final class DeliveryEngine: Sendable {
         if !unstarted.isEmpty {
             let ids = unstarted.map(\.id)
             let me = owner
-            _ = try? writer.writeBlocking { store in
-                for id in ids { try store.connection.run("UPDATE messages SET lease_until = 0 WHERE id = ? AND status = 'sending' AND lease_owner = ?", [.integer(id), .text(me)]) }
-            }
+            _ = try? writer.writeBlocking { store in try store.releaseLeases(ids: ids, owner: me) }
         }
     }
 
