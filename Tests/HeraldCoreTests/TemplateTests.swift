@@ -59,3 +59,12 @@ import Testing
         #expect(template.variableNames == ["otp_code", "app", "name"])
     }
 }
+
+@Suite struct TrimmingTests {
+    @Test func smsTextsLoseTrailingCRLF() throws {
+        let composer = MessageComposer(templates: TemplateSet(sources: ["sms/x.mustache": "Code {{otp_code}}\r\n"]))
+        let event = JSONValue.object(["data": .object(["slug": .string("x"), "to_phone_number": .string("+15555550123"),
+                                                        "data": .object(["otp_code": .string("1")])])])
+        #expect(try composer.compose(channel: .sms, event: event).text == "Code 1")
+    }
+}

@@ -173,17 +173,7 @@ struct JSONParser {
                 case UInt8(ascii: "r"): scalars.append(0x0D)
                 case UInt8(ascii: "t"): scalars.append(0x09)
                 case UInt8(ascii: "u"):
-                    guard var code = hex4() else { return nil }
-                    if (0xD800...0xDBFF).contains(code) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-                        else { return nil }
-                        index += 2
-                        guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return nil }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(code) {
-                        return nil
-                    }
-                    guard let scalar = Unicode.Scalar(code) else { return nil }
+                    guard let scalar = unicodeEscape() else { return nil }
                     scalars.append(contentsOf: String(Character(scalar)).utf8)
                 default:
                     return nil
@@ -217,15 +207,7 @@ struct JSONParser {
                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     continue
                 case UInt8(ascii: "u"):
-                    guard let code = hex4() else { return false }
-                    if (0xD800...0xDBFF).contains(code) {
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-                        else { return false }
-                        index += 2
-                        guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return false }
-                    } else if (0xDC00...0xDFFF).contains(code) {
-                        return false
-                    }
+                    guard unicodeEscape() != nil else { return false }
                     continue
                 default:
                     return false
@@ -265,6 +247,21 @@ struct JSONParser {
         }
         index += length
         return true
+    }
+
+    /// The scalar of a `\\uXXXX` escape whose `\\u` was just read, joining a surrogate pair;
+    /// nil for a malformed escape or a lone surrogate.
+    private mutating func unicodeEscape() -> Unicode.Scalar? {
+        guard var code = hex4() else { return nil }
+        if (0xD800...0xDBFF).contains(code) {
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { return nil }
+            index += 2
+            guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return nil }
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+        } else if (0xDC00...0xDFFF).contains(code) {
+            return nil
+        }
+        return Unicode.Scalar(code)
     }
 
     private mutating func hex4() -> UInt32? {

@@ -65,13 +65,3 @@ public struct SignatureHeaders: Sendable, Equatable {
         }
     }
 }
-
-extension String {
-    /// Trims HTTP optional white space (spaces and tabs) at both ends.
-    func trimmingOWS() -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
-        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
-        return String(scalars)
-    }
-}
