@@ -47,8 +47,10 @@ public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
 
     /// `smtp://host:port` (no credentials), for logs.
     public var description: String {
-        guard let end = url.range(of: "/", options: [], range: url.index(url.startIndex, offsetBy: 8)..<url.endIndex)?.lowerBound else { return url }
-        return String(url[..<end])
+        // scheme://host:port, without the EHLO path (the URL never holds credentials).
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        return String(url[..<(rest.firstIndex(of: "/") ?? url.endIndex)])
     }
 }
 

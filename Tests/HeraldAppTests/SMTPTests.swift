@@ -12,8 +12,6 @@ final class SMTPSink {
     init(_ arguments: [String] = []) throws {
         folder = try temporaryFolder().appendingPathComponent("received")
         let script = try #require(Bundle.module.url(forResource: "Fixtures/smtp_sink", withExtension: "py"))
-        let process = Process()
-        _ = process
         child = try Child.python([script.path, folder.path] + arguments)
         guard child.waitFor({ $0.stdout.contains("PORT ") || !$0.process.isRunning }),
             let line = child.stdout.split(separator: "\n").first(where: { $0.hasPrefix("PORT ") }), let port = Int(line.dropFirst(5))
@@ -218,6 +216,7 @@ extension Child {
         #expect(settings.password == "p@ss")
         #expect(!settings.requireTLS)
         #expect(!String(describing: settings).contains("p@ss"))
+        #expect(String(describing: settings) == "smtp://mail.example.com:2525")
         #expect(try HeraldCurlSettings.parse("smtp://mail.example.com").url == "smtp://mail.example.com:587/herald.test")
         #expect(try HeraldCurlSettings.parse("smtp://mail.example.com").requireTLS)
         #expect(try HeraldCurlSettings.parse("smtps://mail.example.com").url == "smtps://mail.example.com:465/herald.test")
