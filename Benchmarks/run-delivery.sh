@@ -6,6 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 seconds=${SECONDS_PER_RUN:-10}
+rounds=${ROUNDS:-3}
 secret=whsec_YmVuY2htYXJrLXNlY3JldC1ub3QtZm9yLXByb2R1Y3Rpb24=
 work=$(mktemp -d)
 mkdir -p "$here/results"
@@ -59,12 +60,26 @@ run() {  # label, load arguments...
 import json, sys
 row = json.load(sys.stdin)[0]
 load = json.load(open('$work/load-$label.json'))
-row.update({'label': '$label', 'webhooks_per_s': load['rps'], 'webhook_errors': load['errors']})
+row.update({'label': '$label', 'round': $round, 'webhooks_per_s': load['rps'], 'webhook_errors': load['errors']})
 print(json.dumps(row))" | tee -a "$out"
   kill $pid; wait $pid 2>/dev/null || true
 }
 
 : > "$out"
-run throughput --connections 16 --seconds "$seconds" --max-requests 150000
-run steady-200 --connections 8 --seconds "$seconds" --rate 200 --max-requests 5000
+for round in $(seq 1 "$rounds"); do
+  run throughput --connections 16 --seconds "$seconds" --max-requests 150000
+  run steady-200 --connections 8 --seconds "$seconds" --rate 200 --max-requests 5000
+done
+
+python3 - "$out" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+print("\nmedians over the rounds")
+print("run           rounds  sent/round  not sent  messages/s  webhooks/s  p50 ms  p99 ms")
+for label in ("throughput", "steady-200"):
+    rs = [r for r in rows if r["label"] == label]
+    m = lambda key: statistics.median(r[key] for r in rs)
+    print(f"{label:<12}  {len(rs):>6}  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}  {m('messages_per_s'):>10.0f}"
+          f"  {m('webhooks_per_s'):>10.0f}  {m('p50_ms'):>6.0f}  {m('p99_ms'):>6.0f}")
+PY
 echo "results: $out"

@@ -7,18 +7,25 @@ extension MessageStore {
     public func claimDue(
         now: Int64, owner: String, leaseUntil: Int64, limit: Int, maxAge: (String?) -> Int64
     ) throws -> [ClaimedMessage] {
-        let candidates: [(Int64, String?, Int64, Int64?)] = try connection.query("""
-            SELECT id, slug, created_at, expires_at FROM messages
-            WHERE (status IN ('queued', 'retrying') AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until < ?)
-            ORDER BY next_attempt_at LIMIT ?
-            """, [.integer(now), .integer(now), .integer(Int64(limit))]
-        ) { row in
-            var rows: [(Int64, String?, Int64, Int64?)] = []
-            while try row.step() { rows.append((row.int(0), row.text(1), row.int(2), row.isNull(3) ? nil : row.int(3))) }
-            return rows
+        // One index range per status, each in index order with its own LIMIT: the cost is the
+        // number claimed, not the backlog (an OR across statuses made SQLite collect and sort
+        // every due row on each claim).
+        var candidates: [(due: Int64, id: Int64, slug: String?, createdAt: Int64, expiresAt: Int64?)] = []
+        for (status, column) in [("sending", "lease_until"), ("queued", "next_attempt_at"), ("retrying", "next_attempt_at")] {
+            let bound = status == "sending" ? "lease_until < ?" : "next_attempt_at <= ?"
+            try connection.query("""
+                SELECT id, slug, created_at, expires_at, COALESCE(next_attempt_at, 0) FROM messages
+                WHERE status = '\(status)' AND \(bound) ORDER BY \(column) LIMIT ?
+                """, [.integer(now), .integer(Int64(limit))]
+            ) { row in
+                while try row.step() {
+                    candidates.append((row.int(4), row.int(0), row.text(1), row.int(2), row.isNull(3) ? nil : row.int(3)))
+                }
+            }
         }
+        candidates.sort { ($0.due, $0.id) < ($1.due, $1.id) }
         var claimed: [ClaimedMessage] = []
-        for (id, slug, createdAt, expiresAt) in candidates {
+        for (_, id, slug, createdAt, expiresAt) in candidates.prefix(limit) {
             let expiry = expiresAt ?? createdAt + maxAge(slug)
             let message: ClaimedMessage? = try connection.query("""
                 UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ?, expires_at = ?, updated_at = ?
@@ -164,7 +171,8 @@ extension MessageStore {
     public func nextDueAt() throws -> Int64? {
         try connection.query("""
             SELECT MIN(due) FROM (
-                SELECT MIN(next_attempt_at) AS due FROM messages WHERE status IN ('queued', 'retrying')
+                SELECT MIN(next_attempt_at) AS due FROM messages WHERE status = 'queued'
+                UNION ALL SELECT MIN(next_attempt_at) FROM messages WHERE status = 'retrying'
                 UNION ALL SELECT MIN(lease_until) FROM messages WHERE status = 'sending')
             """) { row in
             try row.step() && !row.isNull(0) ? row.int(0) : nil

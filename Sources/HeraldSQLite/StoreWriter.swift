@@ -37,6 +37,7 @@ public final class StoreWriter: Sendable {
         let opened = Outcome<Void>()
         let queue = self.queue
         let thread = Thread { [logger, maxBatch] in
+            Thread.current.name = "herald-store"  // from inside, so that the kernel sees it too
             let store: MessageStore
             do {
                 store = try MessageStore(path: path)
@@ -47,7 +48,6 @@ public final class StoreWriter: Sendable {
             }
             StoreWriter.loop(store: store, queue: queue, logger: logger, maxBatch: maxBatch)
         }
-        thread.name = "herald-store"
         thread.start()
         try opened.wait().get()
     }

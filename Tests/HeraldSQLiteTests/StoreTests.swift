@@ -108,6 +108,40 @@ let draft = MessageDraft(
         #expect(throws: (any Error).self) { try writer.writeBlocking { _ in 1 } }
     }
 
+    @Test func claimsTheEarliestDueAcrossStatusesUpToTheLimit() throws {
+        let store = try MessageStore(path: try temporaryDatabase())
+        let noLimit: (String?) -> Int64 = { _ in 3_600_000 }
+        // 1: claimed by a process whose lease ran out at 1500; 2: retrying, due at 1200;
+        // 3...: a backlog of queued messages, due from 1100 on; the last one not due yet.
+        try store.connection.transaction {
+            for index in 1...200 {
+                _ = try store.insert(webhookID: "msg_\(index)", draft: draft, payload: [], now: 1000 + Int64(index) * 10)
+            }
+        }
+        try store.connection.transaction {
+            let first = try store.claimDue(now: 1030, owner: "dead", leaseUntil: 1500, limit: 2, maxAge: noLimit)
+            #expect(first.map(\.id) == [1, 2])
+            let attempt = AttemptRecord(number: 1, transport: "smtp", startedAt: 1030, durationMs: 1, outcome: "retryable")
+            #expect(try store.finishAttempt(
+                messageID: 2, owner: "dead", attempt: attempt, result: AttemptResult(status: .retrying, nextAttemptAt: 1200), now: 1031))
+        }
+        let due = try store.connection.transaction {
+            try store.claimDue(now: 2000, owner: "me", leaseUntil: 9000, limit: 5, maxAge: noLimit)
+        }
+        // Message 1 was due at 1010 (its lease ran out), then the queued ones from 1030 on;
+        // retrying message 2 (1200) comes after the queued ones due before it.
+        #expect(due.map(\.id) == [1, 3, 4, 5, 6])
+        #expect(due.allSatisfy { $0.payload.isEmpty && $0.recipient == "user@example.com" })
+        let rest = try store.connection.transaction {
+            try store.claimDue(now: 2000, owner: "me", leaseUntil: 9000, limit: 1000, maxAge: noLimit)
+        }
+        // Due by 2000: messages 7...100 queued (due 1070...2000) and message 2 (retrying, 1200).
+        #expect(rest.count == 95)
+        #expect(rest.contains { $0.id == 2 } && !rest.contains { $0.id == 101 })
+        #expect(try store.nextDueAt() == 2010)
+        #expect(try store.claimDue(now: 2000, owner: "me", leaseUntil: 9000, limit: 10, maxAge: noLimit).isEmpty)
+    }
+
     @Test func ignoredEventTypesAreCounted() throws {
         let store = try MessageStore(path: try temporaryDatabase())
         try store.countIgnoredEvent(type: "user.created", now: 1)

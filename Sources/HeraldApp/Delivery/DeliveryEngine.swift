@@ -61,13 +61,16 @@ public final class DeliveryEngine: Sendable {
         shared.condition.lock()
         shared.running = settings.workers + 1
         shared.condition.unlock()
-        let dispatcher = Thread { [self] in dispatch() }
-        dispatcher.name = "herald-dispatch"
-        dispatcher.start()
+        // Named from inside the thread, so that the kernel (top -H, /proc) shows the name too.
+        Thread { [self] in
+            Thread.current.name = "herald-dispatch"
+            dispatch()
+        }.start()
         for index in 0..<settings.workers {
-            let worker = Thread { [self] in work() }
-            worker.name = "herald-worker-\(index)"
-            worker.start()
+            Thread { [self] in
+                Thread.current.name = "herald-worker-\(index)"
+                work()
+            }.start()
         }
     }
 
