@@ -24,9 +24,9 @@ db.execute(
     """CREATE TABLE IF NOT EXISTS messages (
         id INTEGER PRIMARY KEY, webhook_id TEXT NOT NULL UNIQUE, clerk_id TEXT, event_type TEXT NOT NULL,
         channel TEXT, slug TEXT, recipient TEXT, subject TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, next_attempt_at INTEGER,
-        payload BLOB NOT NULL)"""
+        last_error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, next_attempt_at INTEGER)"""
 )
+db.execute("CREATE TABLE IF NOT EXISTS payloads (message_id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
 db.execute(
     """CREATE TABLE IF NOT EXISTS message_events (id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL,
         at INTEGER NOT NULL, status TEXT NOT NULL, detail TEXT)"""
@@ -63,12 +63,13 @@ async def app(scope, receive, send):
     db.execute("BEGIN IMMEDIATE")
     cursor = db.execute(
         """INSERT INTO messages (webhook_id, clerk_id, event_type, channel, slug, recipient, subject, status, attempts,
-           created_at, updated_at, next_attempt_at, payload) VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?)
+           created_at, updated_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,0,?,?,?)
            ON CONFLICT(webhook_id) DO NOTHING""",
         (headers["svix-id"], data.get("id"), event.get("type"), channel, data.get("slug"), recipient,
-         data.get("subject"), "queued", now, now, now, body),
+         data.get("subject"), "queued", now, now, now),
     )
     if cursor.rowcount:
+        db.execute("INSERT INTO payloads (message_id, body) VALUES (?,?)", (cursor.lastrowid, body))
         db.execute("INSERT INTO message_events (message_id, at, status) VALUES (?,?,?)", (cursor.lastrowid, now, "queued"))
     db.execute("COMMIT")
     await respond(send, 200, {"id": cursor.lastrowid, "status": "queued"})

@@ -30,17 +30,18 @@ extension MessageStore {
             let message: ClaimedMessage? = try connection.query("""
                 UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ?, expires_at = ?, updated_at = ?
                 WHERE id = ? AND ((status IN ('queued', 'retrying') AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until < ?))
-                RETURNING id, channel, slug, recipient, clerk_id, attempts, created_at, expires_at, payload
+                RETURNING id, channel, slug, recipient, clerk_id, attempts, created_at, expires_at
                 """, [.text(owner), .integer(leaseUntil), .integer(expiry), .integer(now), .integer(id), .integer(now), .integer(now)]
             ) { row in
                 guard try row.step(), let channel = row.text(1).flatMap(Channel.init(rawValue:)) else { return nil }
                 let message = ClaimedMessage(
                     id: row.int(0), channel: channel, slug: row.text(2), recipient: row.text(3) ?? "", clerkID: row.text(4),
-                    attempts: Int(row.int(5)), createdAt: row.int(6), expiresAt: row.int(7), payload: row.blob(8))
+                    attempts: Int(row.int(5)), createdAt: row.int(6), expiresAt: row.int(7), payload: [])
                 while try row.step() {}
                 return message
             }
-            if let message {
+            if var message {
+                message.payload = try payload(messageID: id) ?? []
                 claimed.append(message)
                 try recordEvent(messageID: id, status: .sending, detail: "attempt \(message.attempts + 1)", at: now)
             }

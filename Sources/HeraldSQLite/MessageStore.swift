@@ -30,14 +30,14 @@ public final class MessageStore {
     public func insert(webhookID: String, draft: MessageDraft, payload: [UInt8], now: Int64) throws -> InsertOutcome {
         try connection.run("""
             INSERT INTO messages (webhook_id, clerk_id, event_type, channel, slug, recipient, subject, status,
-                                  attempts, last_error, created_at, updated_at, next_attempt_at, payload)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+                                  attempts, last_error, created_at, updated_at, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
             ON CONFLICT(webhook_id) DO NOTHING
             """, [
                 .text(webhookID), .optional(draft.clerkID), .text(draft.eventType), .optional(draft.channel?.rawValue),
                 .optional(draft.slug), .optional(draft.recipient), .optional(draft.subject), .text(draft.status.rawValue),
                 .optional(draft.status == .failed ? draft.reason : nil), .integer(now), .integer(now),
-                draft.status == .queued ? .integer(now) : .null, .blob(payload),
+                draft.status == .queued ? .integer(now) : .null,
             ])
         if connection.changes == 0 {
             return try connection.query("SELECT id, status FROM messages WHERE webhook_id = ?", [.text(webhookID)]) { row in
@@ -46,6 +46,7 @@ public final class MessageStore {
             }
         }
         let id = connection.lastInsertRowID
+        try connection.run("INSERT INTO payloads (message_id, body) VALUES (?, ?)", [.integer(id), .blob(payload)])
         try recordEvent(messageID: id, status: draft.status, detail: draft.reason, at: now)
         return InsertOutcome(id: id, status: draft.status, duplicate: false)
     }
@@ -109,7 +110,7 @@ public final class MessageStore {
 
     /// The raw webhook body stored with a message.
     public func payload(messageID: Int64) throws -> [UInt8]? {
-        try connection.query("SELECT payload FROM messages WHERE id = ?", [.integer(messageID)]) { row in
+        try connection.query("SELECT body FROM payloads WHERE message_id = ?", [.integer(messageID)]) { row in
             try row.step() ? row.blob(0) : nil
         }
     }

@@ -142,6 +142,55 @@ let draft = MessageDraft(
         #expect(try store.claimDue(now: 2000, owner: "me", leaseUntil: 9000, limit: 10, maxAge: noLimit).isEmpty)
     }
 
+    @Test func aVersion2DatabaseKeepsItsMessagesAndPayloads() throws {
+        // What Herald's schema version 2 created: the body inside the message row.
+        let path = try temporaryDatabase()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            let old = try Connection(path: path)
+            try old.execute("""
+                CREATE TABLE messages (
+                    id INTEGER PRIMARY KEY, webhook_id TEXT NOT NULL UNIQUE, clerk_id TEXT, event_type TEXT NOT NULL,
+                    channel TEXT, slug TEXT, recipient TEXT, subject TEXT, status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL, next_attempt_at INTEGER, payload BLOB NOT NULL,
+                    expires_at INTEGER, lease_owner TEXT, lease_until INTEGER, provider_id TEXT, template TEXT
+                ) STRICT;
+                CREATE INDEX messages_status_due ON messages (status, next_attempt_at);
+                CREATE INDEX messages_created ON messages (created_at);
+                CREATE INDEX messages_lease ON messages (status, lease_until);
+                CREATE TABLE message_events (
+                    id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+                    at INTEGER NOT NULL, status TEXT NOT NULL, detail TEXT
+                ) STRICT;
+                CREATE INDEX message_events_message ON message_events (message_id);
+                CREATE TABLE event_counters (event_type TEXT PRIMARY KEY, count INTEGER NOT NULL, last_seen_at INTEGER NOT NULL) STRICT;
+                CREATE TABLE attempts (
+                    id INTEGER PRIMARY KEY, message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL, transport TEXT NOT NULL, started_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL,
+                    outcome TEXT NOT NULL, code INTEGER, provider_id TEXT, error TEXT, template TEXT
+                ) STRICT;
+                INSERT INTO messages (webhook_id, event_type, channel, slug, recipient, status, created_at, updated_at,
+                                      next_attempt_at, payload)
+                VALUES ('msg_old', 'email.created', 'email', 'verification_code', 'old@example.com', 'queued', 1000, 1000, 1000,
+                        X'7B7D');
+                INSERT INTO message_events (message_id, at, status) VALUES (1, 1000, 'queued');
+                PRAGMA user_version = 2;
+                """)
+        }
+        let store = try MessageStore(path: path)
+        #expect(try store.payload(messageID: 1) == Array("{}".utf8))
+        let claimed = try store.connection.transaction {
+            try store.claimDue(now: 2000, owner: "me", leaseUntil: 9000, limit: 10) { _ in 600_000 }
+        }
+        #expect(claimed.map(\.recipient) == ["old@example.com"])
+        #expect(claimed.first?.payload == Array("{}".utf8))
+        let next = try store.connection.transaction { try store.insert(webhookID: "msg_new", draft: draft, payload: [7], now: 3000) }
+        #expect(next.id == 2 && !next.duplicate)
+        #expect(try store.payload(messageID: 2) == [7])
+        #expect(try store.history(messageID: 1).map(\.status) == [.queued, .sending])
+    }
+
     @Test func ignoredEventTypesAreCounted() throws {
         let store = try MessageStore(path: try temporaryDatabase())
         try store.countIgnoredEvent(type: "user.created", now: 1)
