@@ -14,6 +14,26 @@ import Testing
         #expect(loaded.databasePath == defaults.databasePath)
         #expect(loaded.http.maxBodyBytes == 1 << 20)
         #expect(loaded.http.connectionLimit == defaults.http.connectionLimit)
+        #expect(loaded.retention == defaults.retention && defaults.retention == 30 * 86_400_000)
+    }
+
+    @Test func retentionIsADurationOrOff() throws {
+        let folder = try temporaryFolder()
+        let file = folder.appendingPathComponent("herald.json")
+        try Data(#"{"retention": "14d"}"#.utf8).write(to: file)
+        #expect(try Configuration.load(environment: ["HERALD_CONFIG": file.path]).retention == 14 * 86_400_000)
+        #expect(try Configuration.load(environment: ["HERALD_CONFIG": file.path, "HERALD_RETENTION": "36h"]).retention == 36 * 3_600_000)
+        #expect(try Configuration.load(environment: ["HERALD_CONFIG": "", "HERALD_RETENTION": "off"]).retention == nil)
+        for bad in ["10m", "forever", "30", "-1d"] {
+            #expect(throws: ConfigurationError.self, "\(bad)") {
+                try Configuration.load(environment: ["HERALD_CONFIG": "", "HERALD_RETENTION": bad])
+            }
+        }
+        do {
+            _ = try Configuration.load(environment: ["HERALD_CONFIG": "", "HERALD_RETENTION": "10m"])
+        } catch {
+            #expect(error.description.contains("HERALD_RETENTION must be a duration of at least an hour"))
+        }
     }
 
     @Test func environmentOverridesAndSecretAliases() throws {

@@ -191,6 +191,40 @@ let draft = MessageDraft(
         #expect(try store.history(messageID: 1).map(\.status) == [.queued, .sending])
     }
 
+    @Test func retentionDeletesOnlyOldFinishedMessagesWithEverythingTheyHold() throws {
+        let store = try MessageStore(path: try temporaryDatabase())
+        // Old: 1 sent (with an attempt), 2 queued, 3 skipped, 4 retrying; new: 5 sent.
+        try store.connection.transaction {
+            var skipped = draft
+            skipped.status = .skipped
+            for index in 1...4 {
+                _ = try store.insert(webhookID: "old_\(index)", draft: index == 3 ? skipped : draft, payload: [UInt8(index)], now: 1000)
+            }
+            let claimed = try store.claimDue(now: 1000, owner: "me", leaseUntil: 5000, limit: 10) { _ in 600_000 }
+            #expect(claimed.map(\.id) == [1, 2, 4])
+            let sent = AttemptRecord(number: 1, transport: "smtp", startedAt: 1000, durationMs: 2, outcome: "delivered", code: 250)
+            try store.finishAttempt(messageID: 1, owner: "me", attempt: sent, result: AttemptResult(status: .sent), now: 1002)
+            let later = AttemptRecord(number: 1, transport: "smtp", startedAt: 1000, durationMs: 2, outcome: "retryable", code: 451)
+            try store.finishAttempt(messageID: 4, owner: "me", attempt: later, result: AttemptResult(status: .retrying, nextAttemptAt: 9000), now: 1002)
+            try store.releaseLeases(ids: [2], owner: "me")
+            _ = try store.insert(webhookID: "new_5", draft: draft, payload: [5], now: 50_000)
+            try store.connection.run("UPDATE messages SET status = 'sent' WHERE id = 5")
+        }
+        #expect(try store.prunableCount(before: 10_000) == 2)
+        let deleted = try store.connection.transaction { try store.prune(before: 10_000, limit: 1) }
+        #expect(deleted == 1)
+        #expect(try store.connection.transaction { try store.prune(before: 10_000, limit: 100) } == 1)
+        #expect(try store.connection.transaction { try store.prune(before: 10_000, limit: 100) } == 0)
+        #expect(try store.messages(matching: MessageFilter()).map(\.id).sorted() == [2, 4, 5])
+        for id: Int64 in [1, 3] {
+            #expect(try store.payload(messageID: id) == nil)
+            #expect(try store.history(messageID: id).isEmpty)
+            #expect(try store.attempts(messageID: id).isEmpty)
+        }
+        #expect(try store.attempts(messageID: 4).count == 1)
+        #expect(try store.payload(messageID: 2) == [2])
+    }
+
     @Test func ignoredEventTypesAreCounted() throws {
         let store = try MessageStore(path: try temporaryDatabase())
         try store.countIgnoredEvent(type: "user.created", now: 1)

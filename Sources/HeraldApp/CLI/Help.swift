@@ -11,6 +11,7 @@ enum Help {
           show        one message with its history and attempts
           retry       put failed, expired or cancelled messages back in the queue
           cancel      stop queued or retrying messages
+          prune       delete old finished messages now (serve does it hourly)
           simulate    sign and post a realistic Clerk event, for local testing
           render      show exactly what would be sent for a slug (or render any template)
           check       validate the configuration and every template
@@ -31,6 +32,7 @@ enum Help {
         case "render": render
         case "retry": "Usage: herald retry ID... | herald retry --failed\n\nRequeues failed, expired or cancelled messages (--failed: every failed one), with a\nfresh age window.\n"
         case "cancel": "Usage: herald cancel ID...\n\nCancels queued or retrying messages.\n"
+        case "prune": prune
         case "check": check
         case "version": "Usage: herald version\n"
         case "help": "Usage: herald help [COMMAND]\n"
@@ -53,6 +55,19 @@ enum Help {
 
         Stops cleanly on SIGTERM or SIGINT: stops intake, finishes requests in flight,
         closes the store.
+
+        """
+
+    static let prune = """
+        Usage: herald prune [--older-than 30d] [--dry-run]
+
+        Deletes messages in a final state (sent, failed, expired, cancelled, skipped) that
+        arrived longer ago than the retention period (HERALD_RETENTION, default 30d), with
+        their stored event, history and attempts. Queued, sending and retrying messages are
+        never deleted. `herald serve` does the same at start and every hour.
+
+          --older-than D   a duration such as 7d or 12h instead of the retention period
+          --dry-run        only count what would be deleted
 
         """
 

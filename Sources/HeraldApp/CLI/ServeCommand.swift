@@ -58,6 +58,8 @@ enum ServeCommand {
                 throw CommandError("cannot start delivery: \(error)")
             }
         }
+        let pruner = configuration.retention.map { Pruner(writer: writer, retention: $0, logger: logger) }
+        pruner?.start()
         let verifier = WebhookVerifier(secrets: configuration.secrets, authenticator: OpenSSLAuthenticator())
         let intake = Intake(
             verifier: verifier, writer: writer, webhookPath: configuration.webhookPath, logger: logger, onQueued: engine.notify)
@@ -68,6 +70,7 @@ enum ServeCommand {
         do {
             server = try HTTPServer(configuration: http, handler: intake)
         } catch {
+            pruner?.stop()
             engine.stop()
             writer.close()
             throw CommandError("\(error)")
@@ -80,6 +83,7 @@ enum ServeCommand {
             "delivery": delivers
                 ? "email \(configuration.smtp.map { "via \($0)" } ?? "to outbox") sms to outbox \(configuration.outboxPath), \(configuration.delivery.workers) workers"
                 : "off (intake only)",
+            "retention": configuration.retention.map(Pruner.describe) ?? "off",
         ]
         if let file = configuration.configFile { started["config"] = file }
         if development { started["mode"] = "development" }
@@ -92,6 +96,7 @@ enum ServeCommand {
         sigwait(&stopSignals, &received)
         logger.notice("stopping", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])
         server.stop()
+        pruner?.stop()
         engine.stop()
         writer.close()
         logger.notice("stopped")

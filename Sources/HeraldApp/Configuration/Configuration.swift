@@ -28,6 +28,10 @@ public struct Configuration: Sendable {
     /// The SMTP relay (`HERALD_SMTP_URL`, environment only: it holds credentials); nil
     /// means email goes to the outbox.
     public var smtp: SMTPSettings?
+    /// How long messages in a final state are kept, in milliseconds (`HERALD_RETENTION`,
+    /// `retention`); nil keeps them for ever.
+    public var retention: Int64? = Configuration.defaultRetention
+    public static let defaultRetention: Int64 = 30 * 86_400_000
     public var logLevel = Logger.Level.info
     public var http = HTTPServerConfiguration()
     /// Signing secrets, from the environment; empty when none is set.
@@ -78,6 +82,7 @@ public struct Configuration: Sendable {
             case "email_domain": email.domain = try Self.domain(try Self.string(value, key, path), key)
             case "delivery": try applyDelivery(value, path: path)
             case "log_level": logLevel = try Self.level(try Self.string(value, key, path))
+            case "retention": retention = try Self.retention(try Self.string(value, key, path), "\(path): \"retention\"")
             case "http":
                 guard case .object(let limits) = value else { throw ConfigurationError("\(path): \"http\" must be an object") }
                 for (limit, number) in limits where !limit.hasPrefix("$") {
@@ -130,6 +135,7 @@ public struct Configuration: Sendable {
             delivery.workers = count
         }
         if let level = value("HERALD_LOG_LEVEL") { logLevel = try Self.level(level) }
+        if let text = value("HERALD_RETENTION") { retention = try Self.retention(text, "HERALD_RETENTION") }
         for name in Self.secretVariables {
             guard let text = value(name) else { continue }
             do {
@@ -163,6 +169,15 @@ public struct Configuration: Sendable {
                 throw ConfigurationError("\(path): unknown setting \"delivery.\(key)\"")
             }
         }
+    }
+
+    /// `30d`, `12h`, `2w`... (at least an hour), or `off` to keep messages for ever.
+    static func retention(_ text: String, _ key: String) throws(ConfigurationError) -> Int64? {
+        if text.lowercased() == "off" { return nil }
+        guard let milliseconds = try? parseDuration(text), milliseconds >= 3_600_000 else {
+            throw ConfigurationError("\(key) must be a duration of at least an hour, such as \"30d\", or \"off\" to keep messages for ever")
+        }
+        return milliseconds
     }
 
     static func mailbox(_ text: String, _ key: String) throws(ConfigurationError) -> MailAddress {

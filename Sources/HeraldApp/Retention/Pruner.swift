@@ -1,0 +1,97 @@
+import Foundation
+public import HeraldCore
+public import HeraldSQLite
+
+/// Retention: deletes messages in a final state (sent, failed, expired, cancelled,
+/// skipped) that arrived longer ago than the retention period, with their bodies, history
+/// and attempts. Webhook bodies hold personal data (addresses, codes, links); they should
+/// not be kept for ever. Runs on its own thread: once at start, then every `interval`.
+/// Deletes in small batches, each its own write, so intake never waits long.
+public final class Pruner: @unchecked Sendable {
+    public static let batchSize = 500
+
+    private let writer: StoreWriter
+    private let retention: Int64
+    private let interval: TimeInterval
+    private let logger: Logger
+    private let condition = NSCondition()
+    private var stopping = false
+    private var running = false
+
+    /// `retention` and `interval` in milliseconds.
+    public init(writer: StoreWriter, retention: Int64, interval: Int64 = 3_600_000, logger: Logger) {
+        self.writer = writer
+        self.retention = retention
+        self.interval = TimeInterval(interval) / 1000
+        self.logger = logger
+    }
+
+    /// `30d`, `36h`, `90m`: the largest unit that divides the duration.
+    public static func describe(_ milliseconds: Int64) -> String {
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000)] where milliseconds % size == 0 {
+            return "\(milliseconds / size)\(unit)"
+        }
+        return "\(milliseconds / 1000)s"
+    }
+
+    public func start() {
+        condition.lock()
+        running = true
+        condition.unlock()
+        Thread { [self] in
+            Thread.current.name = "herald-retention"
+            loop()
+        }.start()
+    }
+
+    /// Stops between batches and waits for the thread to end.
+    public func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while running { condition.wait() }
+        condition.unlock()
+    }
+
+    private func loop() {
+        defer {
+            condition.lock()
+            running = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        while true {
+            pass()
+            condition.lock()
+            let deadline = Date().addingTimeInterval(interval)
+            while !stopping && condition.wait(until: deadline) {}
+            let stop = stopping
+            condition.unlock()
+            if stop { return }
+        }
+    }
+
+    private func pass() {
+        let cutoff = Clock.nowMilliseconds() - retention
+        var deleted = 0
+        while true {
+            condition.lock()
+            let stop = stopping
+            condition.unlock()
+            if stop { break }
+            do {
+                let batch = try writer.writeBlocking { store in try store.prune(before: cutoff, limit: Self.batchSize) }
+                deleted += batch
+                if batch < Self.batchSize { break }
+            } catch {
+                logger.error("retention: cannot delete old messages", ["error": "\(error)"])
+                break
+            }
+        }
+        if deleted > 0 {
+            logger.notice("retention: deleted old messages", [
+                "messages": String(deleted), "before": Timestamps.iso8601(milliseconds: cutoff),
+            ])
+        }
+    }
+}
