@@ -214,3 +214,27 @@ final class Gateway {
         #expect(try gateway.store().messages(matching: MessageFilter()).count == 1)
     }
 }
+
+@Suite struct MetricsTests {
+    @Test func deliveryCountersAndACumulativeLatencyHistogram() {
+        let metrics = Metrics()
+        metrics.countAttempt(channel: "email", transport: "smtp", outcome: "delivered", status: "sent", secondsSinceArrival: 0.005)
+        metrics.countAttempt(channel: "email", transport: "smtp", outcome: "delivered", status: "sent", secondsSinceArrival: 0.3)
+        metrics.countAttempt(channel: "email", transport: "smtp", outcome: "retryable", status: "retrying", secondsSinceArrival: nil)
+        metrics.countAttempt(channel: "sms", transport: "odd\"name\\", outcome: "permanent", status: "failed", secondsSinceArrival: nil)
+        let text = metrics.prometheusText()
+        #expect(text.contains("herald_delivery_attempts_total{channel=\"email\",transport=\"smtp\",outcome=\"delivered\"} 2\n"))
+        #expect(text.contains("herald_delivery_attempts_total{channel=\"email\",transport=\"smtp\",outcome=\"retryable\"} 1\n"))
+        #expect(text.contains("herald_delivery_attempts_total{channel=\"sms\",transport=\"odd\\\"name\\\\\",outcome=\"permanent\"} 1\n"))
+        #expect(text.contains("herald_messages_finished_total{channel=\"email\",status=\"sent\"} 2\n"))
+        #expect(text.contains("herald_messages_finished_total{channel=\"sms\",status=\"failed\"} 1\n"))
+        #expect(!text.contains("status=\"retrying\""))
+        #expect(text.contains("herald_delivery_latency_seconds_bucket{le=\"0.005\"} 1\n"))
+        #expect(text.contains("herald_delivery_latency_seconds_bucket{le=\"0.25\"} 1\n"))
+        #expect(text.contains("herald_delivery_latency_seconds_bucket{le=\"0.5\"} 2\n"))
+        #expect(text.contains("herald_delivery_latency_seconds_bucket{le=\"600\"} 2\n"))
+        #expect(text.contains("herald_delivery_latency_seconds_bucket{le=\"+Inf\"} 2\n"))
+        #expect(text.contains("herald_delivery_latency_seconds_sum 0.305\n"))
+        #expect(text.contains("herald_delivery_latency_seconds_count 2\n"))
+    }
+}

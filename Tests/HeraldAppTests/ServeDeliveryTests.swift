@@ -111,6 +111,19 @@ import Testing
         guard case .array(let attempts)? = shown["attempts"] else { Issue.record("no attempts"); return }
         #expect(attempts.first?["provider_id"] == .string("email/1.eml"))
         #expect(attempts.first?["template"] == .string("template email/verification_code"))
+
+        // The attempt is counted once its record is committed.
+        var metrics = ""
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && !metrics.contains("herald_delivery_latency_seconds_count 1") {
+            metrics = String(decoding: try HTTPClient().send(method: "GET", url: "http://127.0.0.1:\(gateway.port)/metrics").body, as: UTF8.self)
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        #expect(metrics.contains("herald_webhook_requests_total{result=\"queued\"} 1\n"))
+        #expect(metrics.contains("herald_delivery_attempts_total{channel=\"email\",transport=\"outbox\",outcome=\"delivered\"} 1\n"))
+        #expect(metrics.contains("herald_messages_finished_total{channel=\"email\",status=\"sent\"} 1\n"))
+        #expect(metrics.contains("herald_delivery_latency_seconds_bucket{le=\"+Inf\"} 1\n"))
+        #expect(metrics.contains("# TYPE herald_delivery_latency_seconds histogram\n"))
         gateway.child.process.terminate()
         _ = gateway.child.wait()
     }

@@ -44,8 +44,9 @@ enum ServeCommand {
         let loaded = templates.reload()
         let outboxPath = configuration.outboxPath
         let smtp = configuration.smtp
+        let metrics = Metrics()
         let engine = DeliveryEngine(
-            writer: writer, templates: templates, settings: configuration.delivery, logger: logger,
+            writer: writer, templates: templates, settings: configuration.delivery, logger: logger, metrics: metrics,
             makeTransport: { channel in
                 if channel == .email, let smtp { return try SMTPTransport(settings: smtp) }
                 return OutboxTransport(root: outboxPath)
@@ -62,7 +63,8 @@ enum ServeCommand {
         pruner?.start()
         let verifier = WebhookVerifier(secrets: configuration.secrets, authenticator: OpenSSLAuthenticator())
         let intake = Intake(
-            verifier: verifier, writer: writer, webhookPath: configuration.webhookPath, logger: logger, onQueued: engine.notify)
+            verifier: verifier, writer: writer, webhookPath: configuration.webhookPath, logger: logger, metrics: metrics,
+            onQueued: engine.notify)
         var http = configuration.http
         http.host = configuration.listenHost
         http.port = configuration.listenPort

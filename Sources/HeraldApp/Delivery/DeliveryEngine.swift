@@ -38,11 +38,16 @@ public final class DeliveryEngine: Sendable {
     private let makeTransport: TransportFactory
     private let logger: Logger
     private let shared = Shared()
+    private let metrics: Metrics
     /// `host:pid:start`, the owner of this process's leases.
     public let owner: String
 
-    public init(writer: StoreWriter, templates: TemplateStore, settings: Settings, logger: Logger, makeTransport: @escaping TransportFactory) {
+    public init(
+        writer: StoreWriter, templates: TemplateStore, settings: Settings, logger: Logger, metrics: Metrics = Metrics(),
+        makeTransport: @escaping TransportFactory
+    ) {
         self.writer = writer
+        self.metrics = metrics
         self.templates = templates
         self.settings = settings
         self.logger = logger
@@ -287,6 +292,7 @@ public final class DeliveryEngine: Sendable {
         metadata["message.status"] = result.status.rawValue
         if let error = result.lastError { metadata["reason"] = error }
         let logger = self.logger
+        let metrics = self.metrics
         shared.condition.lock()
         shared.recording += 1
         shared.condition.unlock()
@@ -295,6 +301,10 @@ public final class DeliveryEngine: Sendable {
         }) { [shared, metadata] outcome in
             switch outcome {
             case .success(true):
+                metrics.countAttempt(
+                    channel: message.channel.rawValue, transport: attempt.transport, outcome: attempt.outcome, status: result.status.rawValue,
+                    secondsSinceArrival: result.status == .sent
+                        ? Double(attempt.startedAt + attempt.durationMs - message.createdAt) / 1000 : nil)
                 switch result.status {
                 case .sent: logger.info("message sent", metadata)
                 case .retrying: logger.warning("delivery failed, will retry", metadata)

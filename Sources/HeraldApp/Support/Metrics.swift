@@ -1,27 +1,92 @@
 import Synchronization
 
-/// Process counters, shown at `GET /metrics` in the Prometheus text format.
+/// Process counters, shown at `GET /metrics` in the Prometheus text format: webhooks by
+/// result, delivery attempts by outcome, messages by the final state they reached, and the
+/// time from a webhook's arrival to the relay accepting its message.
 public final class Metrics: Sendable {
-    private let counters = Mutex<[String: Int]>([:])
+    /// Upper bounds (seconds) of the delivery latency histogram.
+    public static let latencyBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600]
+
+    private struct State {
+        var webhooks: [String: Int] = [:]
+        /// Keyed by the label set, already rendered: `channel="email",transport="smtp",outcome="delivered"`.
+        var attempts: [String: Int] = [:]
+        var finished: [String: Int] = [:]
+        var latencyCounts = [Int](repeating: 0, count: Metrics.latencyBuckets.count)
+        var latencySum = 0.0
+        var latencyCount = 0
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     /// Adds one to the webhook counter for `result` (accepted, duplicate, rejected reason...).
     public func countWebhook(_ result: String) {
-        counters.withLock { $0[result, default: 0] += 1 }
+        state.withLock { $0.webhooks[result, default: 0] += 1 }
     }
 
     public func webhookCount(_ result: String) -> Int {
-        counters.withLock { $0[result] ?? 0 }
+        state.withLock { $0.webhooks[result] ?? 0 }
+    }
+
+    /// One recorded attempt. `outcome`: delivered, retryable, permanent or expired.
+    /// `status`: the state the message entered; final states are counted too. For a
+    /// message sent, `secondsSinceArrival` feeds the latency histogram.
+    public func countAttempt(channel: String, transport: String, outcome: String, status: String, secondsSinceArrival: Double?) {
+        let attempt = "channel=\(Self.quoted(channel)),transport=\(Self.quoted(transport)),outcome=\(Self.quoted(outcome))"
+        let final = ["sent", "failed", "expired"].contains(status) ? "channel=\(Self.quoted(channel)),status=\(Self.quoted(status))" : nil
+        state.withLock { state in
+            state.attempts[attempt, default: 0] += 1
+            if let final { state.finished[final, default: 0] += 1 }
+            if let seconds = secondsSinceArrival {
+                for (index, bound) in Self.latencyBuckets.enumerated() where seconds <= bound { state.latencyCounts[index] += 1 }
+                state.latencySum += seconds
+                state.latencyCount += 1
+            }
+        }
     }
 
     public func prometheusText() -> String {
-        let snapshot = counters.withLock { $0 }
+        let snapshot = state.withLock { $0 }
         var text = "# HELP herald_webhook_requests_total Webhook requests by result.\n"
         text += "# TYPE herald_webhook_requests_total counter\n"
-        for key in snapshot.keys.sorted() {
-            text += "herald_webhook_requests_total{result=\"\(key)\"} \(snapshot[key]!)\n"
+        for key in snapshot.webhooks.keys.sorted() {
+            text += "herald_webhook_requests_total{result=\(Self.quoted(key))} \(snapshot.webhooks[key]!)\n"
         }
+        text += "# HELP herald_delivery_attempts_total Delivery attempts by channel, transport and outcome.\n"
+        text += "# TYPE herald_delivery_attempts_total counter\n"
+        for key in snapshot.attempts.keys.sorted() { text += "herald_delivery_attempts_total{\(key)} \(snapshot.attempts[key]!)\n" }
+        text += "# HELP herald_messages_finished_total Messages that reached sent, failed or expired through delivery.\n"
+        text += "# TYPE herald_messages_finished_total counter\n"
+        for key in snapshot.finished.keys.sorted() { text += "herald_messages_finished_total{\(key)} \(snapshot.finished[key]!)\n" }
+        text += "# HELP herald_delivery_latency_seconds From the webhook's arrival to the relay accepting the message.\n"
+        text += "# TYPE herald_delivery_latency_seconds histogram\n"
+        for (index, bound) in Self.latencyBuckets.enumerated() {
+            text += "herald_delivery_latency_seconds_bucket{le=\"\(Self.number(bound))\"} \(snapshot.latencyCounts[index])\n"
+        }
+        text += "herald_delivery_latency_seconds_bucket{le=\"+Inf\"} \(snapshot.latencyCount)\n"
+        text += "herald_delivery_latency_seconds_sum \(Self.number(snapshot.latencySum))\n"
+        text += "herald_delivery_latency_seconds_count \(snapshot.latencyCount)\n"
         return text
+    }
+
+    /// A label value in quotes, escaped as the text format requires.
+    static func quoted(_ value: String) -> String {
+        var out = "\""
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
+        }
+        return out + "\""
+    }
+
+    /// `0.005`, `1`, `2.5`: no trailing `.0` on whole numbers.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 }
