@@ -239,3 +239,56 @@ extension Array where Element == String {
         #expect(UTCTime(milliseconds: -1).iso8601 == "1969-12-31T23:59:59.999Z")
     }
 }
+
+@Suite struct OutgoingAssemblerTests {
+    let composed = ComposedMessage(subject: "Your code", html: "<p>1</p>", text: "1", source: .clerk(reason: "no_template"))
+
+    func claimed(_ channel: Channel = .email, recipient: String = "ana@example.org", clerkID: String? = "ema_1") -> ClaimedMessage {
+        ClaimedMessage(id: 7, channel: channel, slug: "verification_code", recipient: recipient, clerkID: clerkID, attempts: 0,
+                       createdAt: 1000, expiresAt: 2000, payload: [])
+    }
+
+    func email(_ message: ClaimedMessage, settings: EmailSettings = EmailSettings()) throws -> EmailEnvelope {
+        let event = try JSONValue.parse(try fixture("email.created"))
+        guard case .email(let envelope) = try OutgoingAssembler.assemble(
+            message, event: event, composed: composed, settings: settings, now: 1_787_303_700_000, boundary: "b1")
+        else { throw AssemblyError(.internalError, "not an email") }
+        return envelope
+    }
+
+    @Test func senderAndReplyToFromClerksNamesAtTheAppDomain() throws {
+        let envelope = try email(claimed())
+        let text = String(decoding: envelope.data, as: UTF8.self)
+        #expect(envelope.from.address == "notifications@example.com")
+        #expect(text.contains("From: Example App <notifications@example.com>\r\n"))
+        #expect(text.contains("Reply-To: Example App <support@example.com>\r\n"))
+        #expect(envelope.messageID == "ema_1.1000@example.com")
+        let configured = try email(claimed(), settings: EmailSettings(from: try MailAddress(parsing: "Ops <ops@mail.test>")))
+        #expect(configured.from.address == "ops@mail.test")
+        #expect(configured.messageID == "ema_1.1000@mail.test")
+    }
+
+    @Test(arguments: [nil, "", "ema_é1", "ema-1", "ema_1\r\nBcc: x@evil.test", "ema_٣"])
+    func aClerkIDThatIsNotPlainASCIIIsNotCopiedIntoTheMessageID(_ clerkID: String?) throws {
+        let envelope = try email(claimed(clerkID: clerkID))
+        #expect(envelope.messageID == "herald-7.1000@example.com")
+        #expect(envelope.data.allSatisfy { $0 < 0x80 })
+    }
+
+    @Test func unusableRecipientsAndMissingSenderAreClearErrors() throws {
+        let event = try JSONValue.parse(try fixture("email.created"))
+        func failure(_ message: ClaimedMessage, _ event: JSONValue, _ composed: ComposedMessage) -> FailureCode? {
+            do {
+                _ = try OutgoingAssembler.assemble(message, event: event, composed: composed, settings: EmailSettings(), now: 0, boundary: "b")
+                return nil
+            } catch {
+                return error.code
+            }
+        }
+        #expect(failure(claimed(recipient: "ana@exämple.org"), event, composed) == .unsupportedAddress)
+        #expect(failure(claimed(recipient: "not an address"), event, composed) == .badRecipient)
+        #expect(failure(claimed(.sms, recipient: "12345"), event, composed) == .badRecipient)
+        #expect(failure(claimed(), .object([:]), composed) == .misconfigured)
+        #expect(failure(claimed(), event, ComposedMessage(subject: "", text: "x", source: .clerk(reason: "r"))) == .noContent)
+    }
+}

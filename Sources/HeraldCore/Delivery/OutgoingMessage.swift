@@ -75,13 +75,20 @@ public enum OutgoingAssembler {
             }
             guard let subject = composed.subject, !subject.isEmpty else { throw AssemblyError(.noContent, "no subject") }
             guard composed.text != nil || composed.html != nil else { throw AssemblyError(.noContent, "no body") }
-            let left = (claimed.clerkID.flatMap { $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? $0 : nil } ?? "herald-\(claimed.id)")
+            let left = claimed.clerkID.flatMap { id in id.utf8.allSatisfy { Self.isIDByte($0) } && !id.isEmpty ? id : nil } ?? "herald-\(claimed.id)"
             let messageID = "\(left).\(claimed.createdAt)@\(from.domain)"
             let mime = MIMEMessage(
                 from: from, to: to, replyTo: replyTo, subject: subject, text: composed.text, html: composed.html, date: now,
                 messageID: messageID, boundary: boundary)
             return .email(EmailEnvelope(from: from, to: to, messageID: messageID, data: mime.build()))
         }
+    }
+}
+
+extension OutgoingAssembler {
+    /// ASCII letters, digits and `_`: what a Clerk id may bring into the Message-ID header.
+    static func isIDByte(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F
     }
 }
 
