@@ -102,6 +102,23 @@ extension Child {
         #expect(!gateway.child.stderr.contains("ana@example.org"))
     }
 
+    @Test func internationalisedDomainsAreSentInASCIIAndNonASCIILocalPartsFailClearly() throws {
+        let sink = try SMTPSink()
+        let gateway = try gateway(smtpPort: sink.port)
+        #expect(try gateway.herald("simulate", "email", "--to", "ana@bücher.example").0 == 0)
+        let received = try #require(sink.received(1))
+        #expect(received["rcpt_tos"] == .array([.string("ana@xn--bcher-kva.example")]))
+        #expect(received["to"] == .string("ana@xn--bcher-kva.example"))
+        #expect(try waitForStatus(gateway, 1, "sent") != nil)
+
+        #expect(try gateway.herald("simulate", "email", "--to", "josé@example.org").0 == 0)
+        let failed = try #require(try waitForStatus(gateway, 2, "failed"))
+        #expect(failed["last_error"]?.stringValue?.hasPrefix("unsupported_address") == true)
+        #expect(failed["last_error"]?.stringValue?.contains("SMTPUTF8") == true)
+        gateway.child.process.terminate()
+        _ = gateway.child.wait()
+    }
+
     @Test func oneConnectionCarriesManyMessages() throws {
         let sink = try SMTPSink()
         let gateway = try gateway(smtpPort: sink.port, extra: ["HERALD_WORKERS": "1"])

@@ -285,10 +285,33 @@ extension Array where Element == String {
                 return error.code
             }
         }
-        #expect(failure(claimed(recipient: "ana@exämple.org"), event, composed) == .unsupportedAddress)
+        #expect(failure(claimed(recipient: "josé@example.org"), event, composed) == .unsupportedAddress)
         #expect(failure(claimed(recipient: "not an address"), event, composed) == .badRecipient)
         #expect(failure(claimed(.sms, recipient: "12345"), event, composed) == .badRecipient)
         #expect(failure(claimed(), .object([:]), composed) == .misconfigured)
         #expect(failure(claimed(), event, ComposedMessage(subject: "", text: "x", source: .clerk(reason: "r"))) == .noContent)
+    }
+}
+
+@Suite struct IDNATests {
+    @Test(arguments: [
+        ("bücher", "bcher-kva"), ("münchen", "mnchen-3ya"), ("пример", "e1afmkfd"), ("例え", "r8jz45g"),
+        ("テスト", "zckzah"), ("中国", "fiqs8s"), ("ü", "tda"),
+        ("ñαжщ日ü本ё語ß中ωя月水火木金土çøåσж", "zcamf2bybv469bje0bx0fha4t1cza5374z653a1q6c3jenrajcy40nigvjx1l9dob"),
+    ])
+    func punycodeOfKnownLabels(_ label: String, _ expected: String) {
+        #expect(IDNA.punycode(label) == expected)
+    }
+
+    @Test func internationalisedDomainsTravelInASCII() throws {
+        #expect(try MailAddress(address: "ana@Bücher.example").address == "ana@xn--bcher-kva.example")
+        #expect(try MailAddress(address: "ana@例え.テスト").address == "ana@xn--r8jz45g.xn--zckzah")
+        #expect(try MailAddress(parsing: "Ana <ana@münchen.de>").headerValue == "Ana <ana@xn--mnchen-3ya.de>")
+        #expect(try MailAddress(address: "ana@example.org").address == "ana@example.org")
+        #expect(throws: MailAddress.ParseError.nonASCII("josé@example.org")) { try MailAddress(address: "josé@example.org") }
+        // 58 bytes of mixed scripts make a label of 69 once converted: over the limit of 63.
+        let long = "ñαжщ日ü本ё語ß中ωя月水火木金土çøåσж.example"
+        #expect(Recipient.isValidEmail("a@" + long))
+        #expect(throws: MailAddress.ParseError.invalid("a@" + long)) { try MailAddress(address: "a@" + long) }
     }
 }

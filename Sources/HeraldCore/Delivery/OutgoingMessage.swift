@@ -52,7 +52,7 @@ public enum OutgoingAssembler {
             do {
                 to = try MailAddress(address: claimed.recipient)
             } catch .nonASCII {
-                throw AssemblyError(.unsupportedAddress, "internationalised address (SMTPUTF8) is not supported yet")
+                throw AssemblyError(.unsupportedAddress, "a non-ASCII local part needs SMTPUTF8, which is not supported yet")
             } catch {
                 throw AssemblyError(.badRecipient, "invalid email address")
             }

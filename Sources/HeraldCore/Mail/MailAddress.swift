@@ -5,20 +5,31 @@ import Foundation
 public struct MailAddress: Sendable, Equatable, CustomStringConvertible {
     public enum ParseError: Error, Equatable, Sendable {
         case invalid(String)
-        /// Valid, but needs SMTPUTF8 or IDNA, which Herald does not do yet.
+        /// Valid, but the local part is not ASCII: that needs SMTPUTF8, which Herald does
+        /// not do yet. (A non-ASCII domain is converted to its ASCII form.)
         case nonASCII(String)
     }
 
     public var name: String?
     public var address: String
 
-    /// Checks `address` for the wire.
+    /// Checks `address` for the wire; an internationalised domain is put in its ASCII
+    /// (`xn--`) form.
     public init(name: String? = nil, address: String) throws(ParseError) {
-        guard Recipient.isValidEmail(address) else { throw .invalid(address) }
-        guard address.unicodeScalars.allSatisfy({ $0.isASCII }) else { throw .nonASCII(address) }
+        guard Recipient.isValidEmail(address), let at = address.lastIndex(of: "@") else { throw .invalid(address) }
+        let local = address[..<at]
+        let domain = address[address.index(after: at)...]
+        guard local.unicodeScalars.allSatisfy(\.isASCII) else { throw .nonASCII(address) }
+        var wire = address
+        if !domain.unicodeScalars.allSatisfy(\.isASCII) {
+            guard let ascii = try? IDNA.asciiDomain(domain), local.utf8.count + 1 + ascii.utf8.count <= 254 else {
+                throw .invalid(address)
+            }
+            wire = local + "@" + ascii
+        }
         let cleaned = name.map { MIMEMessage.singleLine($0) }
         self.name = cleaned?.isEmpty == true ? nil : cleaned
-        self.address = address
+        self.address = wire
     }
 
     /// Parses `Name <address>` or a bare `address`.
