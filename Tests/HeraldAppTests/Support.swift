@@ -60,11 +60,25 @@ final class Child: Sendable {
     let process: Process
     final class Buffer: Sendable {
         let bytes = Mutex<[UInt8]>([])
-        func append(_ data: Data) { bytes.withLock { $0.append(contentsOf: data) } }
         var text: String { bytes.withLock { String(decoding: $0, as: UTF8.self) } }
+        /// Reads whatever `fd` holds now, without ever blocking, under the lock: reads and
+        /// appends happen in order, whichever thread does them.
+        func drain(_ fd: Int32) {
+            bytes.withLock { bytes in
+                var chunk = [UInt8](repeating: 0, count: 65_536)
+                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                while poll(&ready, 1, 0) > 0 {
+                    let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                    if count <= 0 { break }
+                    bytes.append(contentsOf: chunk[..<count])
+                }
+            }
+        }
     }
     private let stdoutBuffer = Buffer()
     private let stderrBuffer = Buffer()
+    private let outHandle: FileHandle
+    private let errHandle: FileHandle
 
     static var binary: URL {
         // The test bundle sits beside the products, `herald` among them.
@@ -88,12 +102,10 @@ final class Child: Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        out.fileHandleForReading.readabilityHandler = { [stdoutBuffer] handle in
-            stdoutBuffer.append(handle.availableData)
-        }
-        err.fileHandleForReading.readabilityHandler = { [stderrBuffer] handle in
-            stderrBuffer.append(handle.availableData)
-        }
+        out.fileHandleForReading.readabilityHandler = { [stdoutBuffer] handle in stdoutBuffer.drain(handle.fileDescriptor) }
+        err.fileHandleForReading.readabilityHandler = { [stderrBuffer] handle in stderrBuffer.drain(handle.fileDescriptor) }
+        outHandle = out.fileHandleForReading
+        errHandle = err.fileHandleForReading
         try process.run()
     }
 
@@ -113,7 +125,9 @@ final class Child: Sendable {
     func wait(timeout: Double = 30) -> Int32? {
         guard waitFor(timeout: timeout, { !$0.process.isRunning }) else { return nil }
         process.waitUntilExit()
-        Thread.sleep(forTimeInterval: 0.05)  // let the pipes drain
+        // The child is gone: what it wrote is in the pipes. Take all of it now.
+        stdoutBuffer.drain(outHandle.fileDescriptor)
+        stderrBuffer.drain(errHandle.fileDescriptor)
         return process.terminationStatus
     }
 

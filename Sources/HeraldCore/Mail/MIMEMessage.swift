@@ -69,6 +69,7 @@ public struct MIMEMessage: Sendable {
 
     /// One line: CR, LF, tabs and other line breaks become single spaces.
     public static func singleLine(_ text: String) -> String {
+        if isSingleLine(text) { return text }
         var scalars = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in text.unicodeScalars {
@@ -86,20 +87,55 @@ public struct MIMEMessage: Sendable {
         return String(scalars)
     }
 
+    /// Whether ``singleLine(_:)`` would return `text` unchanged: no line breaks, tabs or
+    /// NUL, no space at either end or twice in a row. A byte scan (the common case), so
+    /// that most texts are not rebuilt scalar by scalar.
+    static func isSingleLine(_ text: String) -> Bool {
+        var previous: UInt8 = 0x20  // a leading space counts as doubled
+        var beforePrevious: UInt8 = 0
+        for byte in text.utf8 {
+            switch byte {
+            case 0x00, 0x09, 0x0A, 0x0B, 0x0C, 0x0D: return false
+            case 0x20 where previous == 0x20: return false
+            case 0x85 where previous == 0xC2: return false  // NEL
+            case 0xA8, 0xA9: if previous == 0x80 && beforePrevious == 0xE2 { return false }  // LS, PS
+            default: break
+            }
+            beforePrevious = previous
+            previous = byte
+        }
+        return previous != 0x20 || text.utf8.isEmpty
+    }
+
     /// Unstructured text (Subject): as is when printable ASCII, else encoded-words.
     public static func encodeText(_ text: String, used: Int = 0) -> String {
-        if text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }) && !text.contains("=?") { return text }
+        if isPlainPrintable(text) { return text }
         return encodedWords(text, used: used)
     }
 
     /// A display name: an atom phrase, a quoted-string, or encoded-words.
     public static func encodePhrase(_ name: String) -> String {
         let text = singleLine(name)
-        guard text.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value < 0x7F }), !text.contains("=?") else {
-            return encodedWords(text)
-        }
+        guard isPlainPrintable(text) else { return encodedWords(text) }
         if text.utf8.allSatisfy(isAtomTextOrSpace) { return text }
-        return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var quoted: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { quoted.append(UInt8(ascii: "\\")) }
+            quoted.append(byte)
+        }
+        quoted.append(UInt8(ascii: "\""))
+        return String(decoding: quoted, as: UTF8.self)
+    }
+
+    /// Printable ASCII that does not look like an encoded-word (`=?`): safe in a header as is.
+    /// (A byte scan: Foundation's substring search costs more than the whole check.)
+    static func isPlainPrintable(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            guard byte >= 0x20 && byte < 0x7F, !(previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?")) else { return false }
+            previous = byte
+        }
+        return true
     }
 
     /// RFC 5322 atext, or a space between words.
@@ -137,7 +173,7 @@ public struct MIMEMessage: Sendable {
     /// Folds a header line longer than 78 characters at spaces (CRLF SP), never inside a
     /// word; lines that already contain folds are left as they are.
     static func fold(_ line: String) -> String {
-        guard line.utf8.count > 78, !line.contains("\r\n") else { return line }
+        guard line.utf8.count > 78, !line.utf8.contains(0x0A) else { return line }
         var result = ""
         var current = ""
         for word in line.split(separator: " ", omittingEmptySubsequences: false) {
@@ -170,6 +206,11 @@ public struct MIMEMessage: Sendable {
         String(decoding: quotedPrintableBytes(text), as: UTF8.self)
     }
 
+    /// Per byte: 1 printable ASCII but "=", 2 space or tab, 0 encoded.
+    private static let quotedPrintableClasses: [UInt8] = (0..<256).map { byte in
+        byte == 0x20 || byte == 0x09 ? 2 : (byte >= 33 && byte <= 126 && byte != 0x3D ? 1 : 0)
+    }
+
     /// ``quotedPrintable(_:)`` as bytes, in one pass.
     public static func quotedPrintableBytes(_ text: String) -> [UInt8] {
         var source = Array(text.utf8)
@@ -191,60 +232,74 @@ public struct MIMEMessage: Sendable {
         }
         // At most 3 bytes per input byte, plus a 3-byte soft break per 73 of those, plus the end.
         var out = [UInt8](repeating: 0, count: source.count * 3 + (source.count * 3 / 73 + 1) * 3 + 8)
-        var written = 0
-        out.withUnsafeMutableBufferPointer { output in
+        let written = out.withUnsafeMutableBufferPointer { output in
             source.withUnsafeBufferPointer { input in
-                let hex: StaticString = "0123456789ABCDEF"
-                let digits = hex.utf8Start
-                var lineLength = 0
-                let count = input.count
-                var index = 0
-                while index < count {
-                    let byte = input[index]
-                    if byte == 0x0A {
-                        output[written] = 0x0D
-                        output[written + 1] = 0x0A
-                        written += 2
-                        lineLength = 0
-                        index += 1
-                        continue
-                    }
-                    let endsLine = index + 1 == count || input[index + 1] == 0x0A
-                    let startsLine = lineLength == 0 && (index == 0 || input[index - 1] == 0x0A)
-                    var literal = (byte >= 33 && byte <= 126 && byte != 0x3D) || ((byte == 0x20 || byte == 0x09) && !endsLine)
-                    if startsLine && byte == 0x2E { literal = false }  // "." at a line start
-                    if startsLine && byte == 0x46 && index + 4 < count && input[index + 1] == 0x72 && input[index + 2] == 0x6F
-                        && input[index + 3] == 0x6D && input[index + 4] == 0x20
-                    {
-                        literal = false  // "From " at a line start
-                    }
-                    let width = literal ? 1 : 3
-                    if lineLength + width > 75 {
-                        output[written] = 0x3D
-                        output[written + 1] = 0x0D
-                        output[written + 2] = 0x0A
-                        written += 3
-                        lineLength = 0
-                    }
-                    if literal {
-                        output[written] = byte
-                    } else {
-                        output[written] = 0x3D
-                        output[written + 1] = digits[Int(byte >> 4)]
-                        output[written + 2] = digits[Int(byte & 0x0F)]
-                    }
-                    written += width
-                    lineLength += width
-                    index += 1
+                quotedPrintableClasses.withUnsafeBufferPointer { classes in
+                    encodeQuotedPrintable(input, into: output, classes: classes)
                 }
-                // Every text ends with CRLF; a trailing line break adds one more (the CRLF
-                // before a boundary belongs to the boundary).
-                output[written] = 0x0D
-                output[written + 1] = 0x0A
-                written += 2
             }
         }
         out.removeSubrange(written...)
         return out
+    }
+
+    /// The loop of ``quotedPrintableBytes(_:)``: LF-only `input` in, the count written out.
+    private static func encodeQuotedPrintable(
+        _ input: UnsafeBufferPointer<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>, classes: UnsafeBufferPointer<UInt8>
+    ) -> Int {
+        let hex: StaticString = "0123456789ABCDEF"
+        let digits = hex.utf8Start
+        var written = 0
+        var lineLength = 0
+        let count = input.count
+        var index = 0
+        while index < count {
+            let byte = input[index]
+            if byte == 0x0A {
+                output[written] = 0x0D
+                output[written + 1] = 0x0A
+                written += 2
+                lineLength = 0
+                index += 1
+                continue
+            }
+            let literal: Bool
+            switch classes[Int(byte)] {
+            case 1:
+                if lineLength == 0 && (byte == 0x2E || byte == 0x46) && (index == 0 || input[index - 1] == 0x0A) {
+                    // "." or "From " at a line start is encoded.
+                    literal = byte == 0x46
+                        && !(index + 4 < count && input[index + 1] == 0x72 && input[index + 2] == 0x6F
+                            && input[index + 3] == 0x6D && input[index + 4] == 0x20)
+                } else {
+                    literal = true
+                }
+            case 2: literal = index + 1 < count && input[index + 1] != 0x0A  // space or tab, unless it ends a line
+            default: literal = false
+            }
+            let width = literal ? 1 : 3
+            if lineLength + width > 75 {
+                output[written] = 0x3D
+                output[written + 1] = 0x0D
+                output[written + 2] = 0x0A
+                written += 3
+                lineLength = 0
+            }
+            if literal {
+                output[written] = byte
+            } else {
+                output[written] = 0x3D
+                output[written + 1] = digits[Int(byte >> 4)]
+                output[written + 2] = digits[Int(byte & 0x0F)]
+            }
+            written += width
+            lineLength += width
+            index += 1
+        }
+        // Every text ends with CRLF; a trailing line break adds one more (the CRLF before a
+        // boundary belongs to the boundary).
+        output[written] = 0x0D
+        output[written + 1] = 0x0A
+        return written + 2
     }
 }

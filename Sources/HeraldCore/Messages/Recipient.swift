@@ -10,7 +10,7 @@ public enum Recipient {
         let local = address[..<at]
         let domain = address[address.index(after: at)...]
         guard !local.isEmpty, local.utf8.count <= 64, !domain.isEmpty else { return false }
-        guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return false }
+        guard !local.hasPrefix("."), !local.hasSuffix("."), !local.containsBytes(0x2E, 0x2E) else { return false }
         for scalar in local.unicodeScalars {
             if scalar.value >= 0x80 {
                 if scalar.properties.isWhitespace || scalar.properties.generalCategory == .control

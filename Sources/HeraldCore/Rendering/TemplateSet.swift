@@ -135,7 +135,7 @@ public struct LocalePartials: PartialProvider {
     let chain: [String]
 
     public func partial(named name: String) -> Template? {
-        guard !name.contains(".."), !name.hasPrefix("/") else { return nil }
+        guard !name.containsBytes(0x2E, 0x2E), !name.hasPrefix("/") else { return nil }  // no ".."
         for locale in chain {
             let prefix = locale.isEmpty ? "" : locale + "/"
             if let template = files["\(prefix)partials/\(name).mustache"] { return template }
