@@ -240,6 +240,18 @@ extension Array where Element == String {
     }
 }
 
+@Suite struct SingleLineTests {
+    @Test(arguments: [
+        ("Your code", "Your code"), ("  padded  ", "padded"), ("a  b", "a b"), ("a\tb", "a b"), ("a\r\nBcc: x", "a Bcc: x"),
+        ("a\u{85}b", "a b"), ("a\u{2028}b\u{2029}c", "a b c"), ("nul\u{0}here", "nulhere"), ("Código ✓ 🎉", "Código ✓ 🎉"),
+        ("", ""), (" ", ""), ("\u{2028}", ""), ("é\u{0B}\u{0C}e", "é e"), ("ends with space ", "ends with space"),
+        ("\u{E2}\u{80}", "\u{E2}\u{80}"),
+    ])
+    func headersAreOneLineWithSingleSpaces(_ input: String, _ expected: String) {
+        #expect(MIMEMessage.singleLine(input) == expected)
+    }
+}
+
 @Suite struct OutgoingAssemblerTests {
     let composed = ComposedMessage(subject: "Your code", html: "<p>1</p>", text: "1", source: .clerk(reason: "no_template"))
 
