@@ -147,6 +147,22 @@ final class Gateway {
         #expect(try gateway.post([], headers: [:], path: "/healthz", method: "POST").0 == 405)
         let metrics = try HTTPClient().send(method: "GET", url: "http://127.0.0.1:\(gateway.server.port)/metrics")
         #expect(metrics.status == 200)
+        #expect(String(decoding: metrics.body, as: UTF8.self).contains("herald_messages_pending{status=\"queued\"} 0\n"))
+    }
+
+    @Test func metricsShowTheBacklogFromTheStore() throws {
+        let gateway = try Gateway()
+        let body = try fixture("email.created")
+        for index in 0..<3 {
+            #expect(try gateway.post(body, headers: gateway.signedHeaders(id: "msg_backlog_\(index)", body: body)).0 == 200)
+        }
+        let response = try HTTPClient().send(method: "GET", url: "http://127.0.0.1:\(gateway.server.port)/metrics")
+        let text = String(decoding: response.body, as: UTF8.self)
+        #expect(text.contains("herald_webhook_requests_total{result=\"queued\"} 3\n"))
+        #expect(text.contains("# TYPE herald_messages_pending gauge\n"))
+        #expect(text.contains("herald_messages_pending{status=\"queued\"} 3\n"))
+        #expect(text.contains("herald_messages_pending{status=\"retrying\"} 0\n"))
+        #expect(text.contains("herald_queue_oldest_wait_seconds "))
     }
 
     @Test func oversizedBodyIs413() throws {
@@ -236,5 +252,15 @@ final class Gateway {
         #expect(text.contains("herald_delivery_latency_seconds_bucket{le=\"+Inf\"} 2\n"))
         #expect(text.contains("herald_delivery_latency_seconds_sum 0.305\n"))
         #expect(text.contains("herald_delivery_latency_seconds_count 2\n"))
+    }
+
+    @Test func backlogGauges() {
+        let summary = PendingSummary(counts: [.queued: 4, .sending: 1], oldestQueuedDueAt: 10_000)
+        let text = Metrics.pendingText(summary, now: 12_500)
+        #expect(text.contains("herald_messages_pending{status=\"queued\"} 4\n"))
+        #expect(text.contains("herald_messages_pending{status=\"sending\"} 1\n"))
+        #expect(text.contains("herald_messages_pending{status=\"retrying\"} 0\n"))
+        #expect(text.contains("herald_queue_oldest_wait_seconds 2.5\n"))
+        #expect(Metrics.pendingText(PendingSummary(counts: [:], oldestQueuedDueAt: nil), now: 1).contains("herald_queue_oldest_wait_seconds 0\n"))
     }
 }

@@ -139,6 +139,8 @@ let draft = MessageDraft(
         #expect(rest.count == 95)
         #expect(rest.contains { $0.id == 2 } && !rest.contains { $0.id == 101 })
         #expect(try store.nextDueAt() == 2010)
+        // 1...100 sending (under "me"), 101...200 queued since 2010; nothing retrying.
+        #expect(try store.pendingSummary() == PendingSummary(counts: [.queued: 100, .sending: 100, .retrying: 0], oldestQueuedDueAt: 2010))
         #expect(try store.claimDue(now: 2000, owner: "me", leaseUntil: 9000, limit: 10, maxAge: noLimit).isEmpty)
     }
 

@@ -40,8 +40,17 @@ public final class Intake: HTTPHandler {
             return .respond(.json(200, #"{"status":"ok"}"#))
         case "/metrics":
             guard request.method == "GET" else { return .respond(methodNotAllowed(request, allow: "GET")) }
-            return .respond(HTTPResponse(
-                status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(metrics.prometheusText().utf8)))
+            return .later { [writer, metrics, logger, now] respond in
+                // The backlog gauges come from the store; the counters are answered even if it fails.
+                writer.submit({ try $0.pendingSummary() }) { result in
+                    var text = metrics.prometheusText()
+                    switch result {
+                    case .success(let summary): text += Metrics.pendingText(summary, now: now())
+                    case .failure(let error): logger.error("metrics: cannot read the backlog from the store", ["error": "\(error)"])
+                    }
+                    respond(HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(text.utf8)))
+                }
+            }
         default:
             return .respond(.error(404, code: "not_found", message: "no such path"))
         }

@@ -1,3 +1,5 @@
+import HeraldCore
+public import HeraldSQLite
 import Synchronization
 
 /// Process counters, shown at `GET /metrics` in the Prometheus text format: webhooks by
@@ -68,6 +70,20 @@ public final class Metrics: Sendable {
         text += "herald_delivery_latency_seconds_bucket{le=\"+Inf\"} \(snapshot.latencyCount)\n"
         text += "herald_delivery_latency_seconds_sum \(Self.number(snapshot.latencySum))\n"
         text += "herald_delivery_latency_seconds_count \(snapshot.latencyCount)\n"
+        return text
+    }
+
+    /// The gauges of what waits in the store, read when `/metrics` is asked for.
+    public static func pendingText(_ summary: PendingSummary, now: Int64) -> String {
+        var text = "# HELP herald_messages_pending Messages waiting for delivery, by status (the whole store, every process).\n"
+        text += "# TYPE herald_messages_pending gauge\n"
+        for status in [MessageStatus.queued, .sending, .retrying] {
+            text += "herald_messages_pending{status=\"\(status.rawValue)\"} \(summary.counts[status] ?? 0)\n"
+        }
+        let wait = summary.oldestQueuedDueAt.map { max(0, now - $0) } ?? 0
+        text += "# HELP herald_queue_oldest_wait_seconds How long the longest-waiting queued message has been due (0: none).\n"
+        text += "# TYPE herald_queue_oldest_wait_seconds gauge\n"
+        text += "herald_queue_oldest_wait_seconds \(number(Double(wait) / 1000))\n"
         return text
     }
 
