@@ -73,8 +73,11 @@ enum Schema {
     ]
 
     static func migrate(_ connection: Connection) throws {
+        // Up to date (the usual case): no write lock, so that opening the store to read
+        // (`herald log`, `show`) never waits for a busy writer.
+        if try version(connection) == migrations.count { return }
         try connection.transaction {
-            let version = try connection.query("PRAGMA user_version") { try $0.step() ? Int($0.int(0)) : 0 }
+            let version = try version(connection)  // again, under the lock: another process may have migrated
             guard version <= migrations.count else {
                 throw SQLiteError(
                     code: 0, message: "database schema version \(version) is newer than this Herald (\(migrations.count))")
@@ -84,5 +87,9 @@ enum Schema {
                 try connection.execute("PRAGMA user_version = \(index + 1)")
             }
         }
+    }
+
+    private static func version(_ connection: Connection) throws -> Int {
+        try connection.query("PRAGMA user_version") { try $0.step() ? Int($0.int(0)) : 0 }
     }
 }

@@ -165,6 +165,30 @@ final class Gateway {
         #expect(text.contains("herald_queue_oldest_wait_seconds "))
     }
 
+    @Test func aStoreThatCannotWriteAnswers503AndTheRetrySucceeds() throws {
+        let gateway = try Gateway()
+        let body = try fixture("email.created")
+        // A real SQLite refusal: another process holds the write lock longer than the writer
+        // waits for it (5 s), as a long maintenance job on the file would.
+        let blocker = try Connection(path: gateway.databasePath)
+        try blocker.execute("BEGIN EXCLUSIVE")
+        let headers = gateway.signedHeaders(id: "msg_store_down", body: body)
+        let response = try HTTPClient().send(method: "POST", url: gateway.url, headers: headers, body: body)
+        #expect(response.status == 503)
+        #expect(response.headers["retry-after"] == "5")
+        #expect((try? JSONValue.parse(response.body))?["error"] == .string("store_unavailable"))
+        #expect(gateway.intake.metrics.webhookCount("store_error") == 1)
+        #expect(gateway.logs.all.contains { $0.message == "webhook not stored" && $0.metadata["webhook.id"] == "msg_store_down" })
+        #expect(try gateway.store().messages(matching: MessageFilter()).isEmpty)
+
+        // Svix retries the same webhook once the store is back: stored once, answered 200.
+        try blocker.execute("COMMIT")
+        let (status, json) = try gateway.post(body, headers: headers)
+        #expect(status == 200)
+        #expect(json?["duplicate"] == .bool(false))
+        #expect(try gateway.store().messages(matching: MessageFilter()).map(\.webhookID) == ["msg_store_down"])
+    }
+
     @Test func oversizedBodyIs413() throws {
         let gateway = try Gateway(maxBodyBytes: 64 * 1024)
         let body = [UInt8](repeating: UInt8(ascii: "a"), count: 100 * 1024)
