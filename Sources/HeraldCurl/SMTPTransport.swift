@@ -80,22 +80,11 @@ public final class SMTPTransport: MessageTransport {
         let unmanaged = Unmanaged.passRetained(source)
         defer { unmanaged.release() }
         do {
-            try handle.set(CURLOPT_URL, settings.url)
-            try handle.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
-            if settings.requireTLS { try handle.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
-            if let caFile = settings.caFile { try handle.set(CURLOPT_CAINFO, caFile) }
-            if let username = settings.username {
-                try handle.set(CURLOPT_USERNAME, username)
-                try handle.set(CURLOPT_PASSWORD, settings.password ?? "")
-                try handle.set(CURLOPT_SASL_IR, 1)
-            }
+            try Self.configure(handle, settings)
             try handle.set(CURLOPT_MAIL_FROM, "<\(envelope.from.address)>")
             try handle.setList(CURLOPT_MAIL_RCPT, ["<\(envelope.to.address)>"])
             try handle.set(CURLOPT_UPLOAD, 1)
             try handle.setOff(CURLOPT_INFILESIZE_LARGE, envelope.data.count)
-            try handle.set(CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeoutSeconds * 1000)
-            try handle.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, settings.responseTimeoutSeconds)
-            try handle.set(CURLOPT_TIMEOUT_MS, settings.totalTimeoutSeconds * 1000)
             _ = ccurl_setopt_read(handle.raw, CURLOPT_READFUNCTION, readUpload)
             _ = ccurl_setopt_ptr(handle.raw, CURLOPT_READDATA, unmanaged.toOpaque())
             _ = ccurl_setopt_write(handle.raw, CURLOPT_HEADERFUNCTION, collectReply)
@@ -112,6 +101,49 @@ public final class SMTPTransport: MessageTransport {
         }
         return SMTPReply.classify(curlCode: result, replyCode: handle.responseCode(), lastReply: source.lastReply)
     }
+
+    /// What every exchange with the relay shares: where, TLS, credentials, timeouts.
+    private static func configure(_ handle: EasyHandle, _ settings: SMTPSettings) throws(CurlError) {
+        try handle.set(CURLOPT_URL, settings.url)
+        try handle.set(CURLOPT_PROTOCOLS_STR, "smtp,smtps")
+        if settings.requireTLS { try handle.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
+        if let caFile = settings.caFile { try handle.set(CURLOPT_CAINFO, caFile) }
+        if let username = settings.username {
+            try handle.set(CURLOPT_USERNAME, username)
+            try handle.set(CURLOPT_PASSWORD, settings.password ?? "")
+            try handle.set(CURLOPT_SASL_IR, 1)
+        }
+        try handle.set(CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeoutSeconds * 1000)
+        try handle.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, settings.responseTimeoutSeconds)
+        try handle.set(CURLOPT_TIMEOUT_MS, settings.totalTimeoutSeconds * 1000)
+    }
+
+    /// Talks to the relay as a send would (TLS as configured, certificate checks, AUTH),
+    /// then says NOOP and QUIT: nothing is sent. For `herald check --relay`.
+    public static func probe(_ settings: SMTPSettings) -> RelayProbe {
+        do {
+            let handle = try EasyHandle()
+            try configure(handle, settings)
+            try handle.set(CURLOPT_CUSTOMREQUEST, "NOOP")
+            do {
+                try handle.perform()
+                return RelayProbe(outcome: .delivered(providerID: nil, code: handle.responseCode()), detail: "answered NOOP")
+            } catch {
+                let outcome = SMTPReply.classify(curlCode: error.code, replyCode: handle.responseCode(), lastReply: nil)
+                return RelayProbe(outcome: outcome, detail: error.message)
+            }
+        } catch {
+            return RelayProbe(outcome: .permanent(.misconfigured, code: nil), detail: error.message)
+        }
+    }
+}
+
+/// What ``SMTPTransport/probe(_:)`` found.
+public struct RelayProbe: Sendable {
+    /// `delivered` when the relay answered; else the failure a send would meet.
+    public var outcome: DeliveryOutcome
+    /// libcurl's explanation (or "answered NOOP").
+    public var detail: String
 }
 
 @available(*, unavailable)

@@ -226,6 +226,39 @@ extension Child {
         #expect(sink.received(2, timeout: 0.5) == nil)
     }
 
+    @Test func checkRelayConnectsAuthenticatesAndSendsNothing() throws {
+        let sink = try SMTPSink(["--tls", "--auth", "herald:s3cret pass"])
+        let ca = try #require(sink.child.stdout.split(separator: "\n").first { $0.hasPrefix("CA ") }.map { String($0.dropFirst(3)) })
+        let templates = repositoryRoot.appendingPathComponent("templates").path
+        func check(_ url: String, ca: String? = nil) throws -> (Int32, String, String) {
+            var environment = ["HERALD_SMTP_URL": url, "HERALD_TEMPLATES": templates, "HERALD_CONFIG": ""]
+            environment["HERALD_SMTP_CA_FILE"] = ca
+            return try Child.run(["check", "--relay"], environment: environment)
+        }
+        let (good, goodOut, _) = try check("smtp://herald:s3cret%20pass@127.0.0.1:\(sink.port)", ca: ca)
+        #expect(good == 0)
+        #expect(goodOut.contains("relay: ok (smtp://127.0.0.1:\(sink.port), STARTTLS, AUTH as herald)"))
+        #expect(!goodOut.contains("s3cret"))
+
+        let (wrong, wrongOut, wrongError) = try check("smtp://herald:nope@127.0.0.1:\(sink.port)", ca: ca)
+        #expect(wrong == 1)
+        #expect(wrongOut.contains("problem: relay smtp://127.0.0.1:\(sink.port) (STARTTLS, AUTH as herald): auth_failed (535)"))
+        #expect(wrongError.contains("the relay check failed"))
+
+        let (untrusted, untrustedOut, _) = try check("smtp://herald:s3cret%20pass@127.0.0.1:\(sink.port)")
+        #expect(untrusted == 1)
+        #expect(untrustedOut.contains("tls_failed"))
+
+        let (down, downOut, _) = try check("smtp://127.0.0.1:9/herald.test?disable_starttls=true")
+        #expect(down == 1)
+        #expect(downOut.contains("connection_failed"))
+        #expect(sink.received(1, timeout: 0.3) == nil)
+
+        let (none, noneOut, _) = try Child.run(["check", "--relay"], environment: ["HERALD_TEMPLATES": templates, "HERALD_CONFIG": ""])
+        #expect(none == 0)
+        #expect(noneOut.contains("relay: none configured"))
+    }
+
     @Test func smtpURLsParseAndNeverShowThePassword() throws {
         let settings = try HeraldCurlSettings.parse("smtp://user%40x:p%40ss@mail.example.com:2525?disable_starttls=true")
         #expect(settings.url == "smtp://mail.example.com:2525/herald.test")

@@ -1,12 +1,14 @@
 import Foundation
 import HeraldCore
+import HeraldCurl
 
-/// `herald check`: validates the configuration and every template; exits 1 on any
-/// problem, so it can guard a deployment or CI.
+/// `herald check [--relay]`: validates the configuration and every template, and with
+/// `--relay` talks to the SMTP relay; exits 1 on any problem, so it can guard a deployment
+/// or CI.
 enum CheckCommand {
     static func run(_ arguments: [String], environment: [String: String], output: Output) throws {
-        let parsed = try Arguments(arguments, options: [], flags: [])
-        try parsed.expectPositionals(max: 0, usage: "herald check")
+        let parsed = try Arguments(arguments, options: [], flags: ["relay"])
+        try parsed.expectPositionals(max: 0, usage: "herald check [--relay]")
         let configuration = try Configuration.load(environment: environment)
         output.write("configuration: ok (\(configuration.configFile ?? "embedded defaults") and environment)\n")
         if configuration.secrets.isEmpty {
@@ -14,18 +16,41 @@ enum CheckCommand {
         } else if configuration.usesDevelopmentSecret {
             output.write("note: the webhook secret is the development secret; 'herald serve' accepts it only with --dev\n")
         }
+        var failures: [String] = []
+        if parsed.flag("relay"), checkRelay(configuration, output: output) != nil { failures.append("the relay check failed") }
 
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: configuration.templatesPath, isDirectory: &isDirectory), isDirectory.boolValue else {
+        if FileManager.default.fileExists(atPath: configuration.templatesPath, isDirectory: &isDirectory), isDirectory.boolValue {
+            let templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath).reload()
+            let problems = findProblems(templates, localePath: configuration.localePath)
+            for problem in problems { output.write("problem: \(problem)\n") }
+            output.write("templates: \(templates.inventory.count) message template(s), \(templates.files.count) file(s) in \(configuration.templatesPath), \(problems.count) problem(s)\n")
+            if !problems.isEmpty { failures.append("\(problems.count) problem(s) in \(configuration.templatesPath)") }
+        } else {
             output.write("note: no templates folder at \(configuration.templatesPath); Clerk's own rendering is sent for every message\n")
-            return
         }
-        let templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath).reload()
-        let problems = findProblems(templates, localePath: configuration.localePath)
-        let count = templates.inventory.count
-        for problem in problems { output.write("problem: \(problem)\n") }
-        output.write("templates: \(count) message template(s), \(templates.files.count) file(s) in \(configuration.templatesPath), \(problems.count) problem(s)\n")
-        if !problems.isEmpty { throw CommandError("\(problems.count) problem(s) in \(configuration.templatesPath)") }
+        if !failures.isEmpty { throw CommandError(failures.joined(separator: "; ")) }
+    }
+
+    /// Connects to the configured relay (TLS, AUTH, NOOP; nothing is sent). Returns the
+    /// problem, if any.
+    static func checkRelay(_ configuration: Configuration, output: Output) -> String? {
+        guard let smtp = configuration.smtp else {
+            output.write("relay: none configured (HERALD_SMTP_URL); email goes to the outbox \(configuration.outboxPath)\n")
+            return nil
+        }
+        let how = (smtp.url.hasPrefix("smtps:") ? "implicit TLS" : smtp.requireTLS ? "STARTTLS" : "no TLS")
+            + (smtp.username.map { ", AUTH as \($0)" } ?? "")
+        let probe = SMTPTransport.probe(smtp)
+        switch probe.outcome {
+        case .delivered:
+            output.write("relay: ok (\(smtp), \(how))\n")
+            return nil
+        case .retryable(let failure, let code, _), .permanent(let failure, let code):
+            let problem = "relay \(smtp) (\(how)): \(failure.rawValue)\(code.map { " (\($0))" } ?? ""): \(probe.detail)"
+            output.write("problem: \(problem)\n")
+            return problem
+        }
     }
 
     static func findProblems(_ templates: TemplateSet, localePath: String) -> [String] {
