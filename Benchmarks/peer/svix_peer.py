@@ -24,7 +24,8 @@ db.execute(
     """CREATE TABLE IF NOT EXISTS messages (
         id INTEGER PRIMARY KEY, webhook_id TEXT NOT NULL UNIQUE, clerk_id TEXT, event_type TEXT NOT NULL,
         channel TEXT, slug TEXT, recipient TEXT, subject TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, next_attempt_at INTEGER)"""
+        last_error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, next_attempt_at INTEGER,
+        occurred_at INTEGER)"""
 )
 db.execute("CREATE TABLE IF NOT EXISTS payloads (message_id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
 db.execute(
@@ -63,10 +64,10 @@ async def app(scope, receive, send):
     db.execute("BEGIN IMMEDIATE")
     cursor = db.execute(
         """INSERT INTO messages (webhook_id, clerk_id, event_type, channel, slug, recipient, subject, status, attempts,
-           created_at, updated_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,0,?,?,?)
+           created_at, updated_at, next_attempt_at, occurred_at) VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?)
            ON CONFLICT(webhook_id) DO NOTHING""",
         (headers["svix-id"], data.get("id"), event.get("type"), channel, data.get("slug"), recipient,
-         data.get("subject"), "queued", now, now, now),
+         data.get("subject"), "queued", now, now, now, event.get("timestamp")),
     )
     if cursor.rowcount:
         db.execute("INSERT INTO payloads (message_id, body) VALUES (?,?)", (cursor.lastrowid, body))

@@ -10,23 +10,25 @@ extension MessageStore {
         // One index range per status, each in index order with its own LIMIT: the cost is the
         // number claimed, not the backlog (an OR across statuses made SQLite collect and sort
         // every due row on each claim).
-        var candidates: [(due: Int64, id: Int64, slug: String?, createdAt: Int64, expiresAt: Int64?)] = []
+        var candidates: [(due: Int64, id: Int64, slug: String?, createdAt: Int64, expiresAt: Int64?, occurredAt: Int64?)] = []
         for (status, column) in [("sending", "lease_until"), ("queued", "next_attempt_at"), ("retrying", "next_attempt_at")] {
             let bound = status == "sending" ? "lease_until < ?" : "next_attempt_at <= ?"
             try connection.query("""
-                SELECT id, slug, created_at, expires_at, COALESCE(next_attempt_at, 0) FROM messages
+                SELECT id, slug, created_at, expires_at, COALESCE(next_attempt_at, 0), occurred_at FROM messages
                 WHERE status = '\(status)' AND \(bound) ORDER BY \(column) LIMIT ?
                 """, [.integer(now), .integer(Int64(limit))]
             ) { row in
                 while try row.step() {
-                    candidates.append((row.int(4), row.int(0), row.text(1), row.int(2), row.isNull(3) ? nil : row.int(3)))
+                    candidates.append((
+                        row.int(4), row.int(0), row.text(1), row.int(2), row.isNull(3) ? nil : row.int(3), row.isNull(5) ? nil : row.int(5)))
                 }
             }
         }
         candidates.sort { ($0.due, $0.id) < ($1.due, $1.id) }
         var claimed: [ClaimedMessage] = []
-        for (_, id, slug, createdAt, expiresAt) in candidates.prefix(limit) {
-            let expiry = expiresAt ?? createdAt + maxAge(slug)
+        for (_, id, slug, createdAt, expiresAt, occurredAt) in candidates.prefix(limit) {
+            // The age counts from when Clerk created the event (never later than it arrived).
+            let expiry = expiresAt ?? min(occurredAt ?? createdAt, createdAt) + maxAge(slug)
             let message: ClaimedMessage? = try connection.query("""
                 UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ?, expires_at = ?, updated_at = ?
                 WHERE id = ? AND ((status IN ('queued', 'retrying') AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until < ?))

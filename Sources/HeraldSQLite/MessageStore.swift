@@ -30,14 +30,14 @@ public final class MessageStore {
     public func insert(webhookID: String, draft: MessageDraft, payload: [UInt8], now: Int64) throws -> InsertOutcome {
         try connection.run("""
             INSERT INTO messages (webhook_id, clerk_id, event_type, channel, slug, recipient, subject, status,
-                                  attempts, last_error, created_at, updated_at, next_attempt_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
+                                  attempts, last_error, created_at, updated_at, next_attempt_at, occurred_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
             ON CONFLICT(webhook_id) DO NOTHING
             """, [
                 .text(webhookID), .optional(draft.clerkID), .text(draft.eventType), .optional(draft.channel?.rawValue),
                 .optional(draft.slug), .optional(draft.recipient), .optional(draft.subject), .text(draft.status.rawValue),
                 .optional(draft.status == .failed ? draft.reason : nil), .integer(now), .integer(now),
-                draft.status == .queued ? .integer(now) : .null,
+                draft.status == .queued ? .integer(now) : .null, draft.occurredAt.map(SQLValue.integer) ?? .null,
             ])
         if connection.changes == 0 {
             return try connection.query("SELECT id, status FROM messages WHERE webhook_id = ?", [.text(webhookID)]) { row in
@@ -70,7 +70,7 @@ public final class MessageStore {
 
     static let recordColumns = """
         id, webhook_id, clerk_id, event_type, channel, slug, recipient, subject, status, attempts, last_error,
-        created_at, updated_at
+        created_at, updated_at, occurred_at
         """
 
     /// Messages matching `filter`, newest first.
@@ -159,7 +159,8 @@ public final class MessageStore {
             id: row.int(0), webhookID: row.text(1) ?? "", clerkID: row.text(2), eventType: row.text(3) ?? "",
             channel: row.text(4).flatMap(Channel.init(rawValue:)), slug: row.text(5), recipient: row.text(6),
             subject: row.text(7), status: MessageStatus(rawValue: row.text(8) ?? "") ?? .failed,
-            attempts: Int(row.int(9)), lastError: row.text(10), createdAt: row.int(11), updatedAt: row.int(12))
+            attempts: Int(row.int(9)), lastError: row.text(10), createdAt: row.int(11), updatedAt: row.int(12),
+            occurredAt: row.isNull(13) ? nil : row.int(13))
     }
 
     private static func events(_ row: Statement) throws -> [MessageEvent] {

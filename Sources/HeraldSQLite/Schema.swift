@@ -70,6 +70,10 @@ enum Schema {
         INSERT INTO payloads (message_id, body) SELECT id, payload FROM messages;
         ALTER TABLE messages DROP COLUMN payload;
         """,
+        // 4: when Clerk created the event, which a message's age counts from.
+        """
+        ALTER TABLE messages ADD COLUMN occurred_at INTEGER;
+        """,
     ]
 
     static func migrate(_ connection: Connection) throws {

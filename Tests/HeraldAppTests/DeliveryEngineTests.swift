@@ -58,7 +58,7 @@ final class EngineHarness {
 
     @discardableResult
     func enqueue(_ file: String = "email.created", id: String = UUID().uuidString, createdAt: Int64 = Clock.nowMilliseconds()) throws -> Int64 {
-        let body = try fixture(file)
+        let body = try freshFixture(file, at: createdAt)
         guard case .record(let draft) = ClerkEvent.decide(body: body) else { throw CommandError("not a message") }
         let outcome = try writer.writeBlocking { try $0.insert(webhookID: id, draft: draft, payload: body, now: createdAt) }
         engine.notify()

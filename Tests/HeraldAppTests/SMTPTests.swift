@@ -137,7 +137,7 @@ extension Child {
         let sample = String(decoding: try fixture("email.created"), as: UTF8.self)
             .replacingOccurrences(of: "\"subject\": \"482913 is your verification code\"", with: "\"subject\": \"Hi\\r\\nBcc: evil@example.net\\r\\n\\r\\nspoofed body\"")
         try Data(sample.utf8).write(to: event)
-        #expect(try gateway.herald("simulate", "email", "--event", event.path).0 == 0)
+        #expect(try gateway.herald("simulate", "email", "--event", event.path, "--now").0 == 0)
         let received = try #require(sink.received(1))
         #expect(received["rcpt_tos"] == .array([.string("user@example.com")]))
         #expect(received["subject"] == .string("Hi Bcc: evil@example.net spoofed body"))

@@ -128,6 +128,32 @@ import Testing
         _ = gateway.child.wait()
     }
 
+    @Test func anEventClerkCreatedLongAgoExpiresInsteadOfBeingSent() throws {
+        let gateway = try Gateway(templates: repositoryRoot.appendingPathComponent("templates"))
+        // The sample event was created by Clerk on 2026-08-21: a code that old is useless.
+        let event = gateway.folder.appendingPathComponent("old.json")
+        try Data(try fixture("email.created")).write(to: event)
+        let (status, _, note) = try gateway.herald("simulate", "email", "--event", event.path)
+        #expect(status == 0)
+        #expect(note.contains("a code or link that old expires instead of being sent"))
+        let (_, json, _) = try gateway.herald("show", "1", "--json")
+        var shown = try JSONValue.parse(Array(json.utf8))
+        let deadline = Date().addingTimeInterval(10)
+        while shown["status"] == .string("queued") || shown["status"] == .string("sending"), Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+            shown = try JSONValue.parse(Array(try gateway.herald("show", "1", "--json").1.utf8))
+        }
+        #expect(shown["status"] == .string("expired"))
+        #expect(shown["occurred_at"] == .string("2026-08-21T09:15:00.123Z"))
+        #expect(gateway.outbox("email/1.eml") == nil)
+
+        // The same event given the current time is sent.
+        #expect(try gateway.herald("simulate", "email", "--event", event.path, "--now").0 == 0)
+        #expect(gateway.waitForOutbox("email/2.eml") != nil)
+        gateway.child.process.terminate()
+        _ = gateway.child.wait()
+    }
+
     @Test func retryAndCancelFromTheCLI() throws {
         let gateway = try Gateway()
         // An address that passes intake but that the outbox refuses to write: make the outbox a file.
@@ -178,7 +204,7 @@ import Testing
     @Test func killNineDuringABurstLosesNothing() throws {
         let gateway = try Gateway()
         let signer = try testSigner()
-        let body = try fixture("sms.created")
+        let body = try freshFixture("sms.created")
         let total = 200
         var accepted: [String] = []
         let port = gateway.port

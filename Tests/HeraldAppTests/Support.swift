@@ -16,6 +16,15 @@ func fixture(_ name: String) throws -> [UInt8] {
     return [UInt8](try Data(contentsOf: url))
 }
 
+/// A sample event as Clerk would send it at `time` (Unix ms, default now): its `timestamp`
+/// (when Clerk created it, from which a message's age counts) set to that. The rest is
+/// byte for byte.
+func freshFixture(_ name: String, at time: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> [UInt8] {
+    let text = String(decoding: try fixture(name), as: UTF8.self)
+    let range = try #require(text.range(of: #""timestamp": \d+"#, options: .regularExpression))
+    return Array(text.replacingCharacters(in: range, with: "\"timestamp\": \(time)").utf8)
+}
+
 func temporaryFolder() throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-app-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

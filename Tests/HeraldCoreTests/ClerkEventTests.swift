@@ -22,14 +22,33 @@ func mutated(_ name: String, _ change: (inout [String: JSONValue]) -> Void) thro
         #expect(decision == .record(MessageDraft(
             eventType: "email.created", channel: .email, clerkID: "ema_3Fq8ZtK9wQ4sVb6NcX2yLm0PaJr",
             slug: "verification_code", recipient: "user@example.com", status: .queued,
-            subject: "482913 is your verification code")))
+            subject: "482913 is your verification code", occurredAt: 1_787_303_700_123)))
     }
 
     @Test func sampleSMSEventIsQueued() throws {
         let decision = ClerkEvent.decide(body: try fixture("sms.created"))
         #expect(decision == .record(MessageDraft(
             eventType: "sms.created", channel: .sms, clerkID: "sms_3Fq90aB4cD6eF8gH0iJ2kL4mN6o",
-            slug: "verification_code", recipient: "+15555550123", status: .queued)))
+            slug: "verification_code", recipient: "+15555550123", status: .queued, occurredAt: 1_787_303_761_456)))
+    }
+
+    @Test(arguments: [
+        (Int64(1_787_303_700_123), Int64?.some(1_787_303_700_123)),  // milliseconds, as Clerk documents
+        (1_716_883_200, 1_716_883_200_000),  // seconds, as Clerk's API examples show
+        (0, nil), (-5, nil),
+    ])
+    func clerksTimestampInMillisecondsWhateverTheUnit(_ stamp: Int64, _ expected: Int64?) throws {
+        #expect(ClerkEvent.eventTime(stamp) == expected)
+        guard case .object(var root) = try JSONValue.parse(try fixture("email.created")) else { return }
+        root["timestamp"] = .int(stamp)
+        guard case .record(let draft) = ClerkEvent.decide(body: Array(JSONValue.object(root).serialized().utf8)) else {
+            Issue.record("not recorded")
+            return
+        }
+        #expect(draft.occurredAt == expected)
+        root["timestamp"] = .string("yesterday")
+        guard case .record(let other) = ClerkEvent.decide(body: Array(JSONValue.object(root).serialized().utf8)) else { return }
+        #expect(other.occurredAt == nil && other.status == .queued)
     }
 
     @Test func deliveredByClerkIsSkipped() throws {

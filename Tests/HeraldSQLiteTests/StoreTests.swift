@@ -227,6 +227,26 @@ let draft = MessageDraft(
         #expect(try store.payload(messageID: 2) == [2])
     }
 
+    @Test func ageCountsFromWhenClerkCreatedTheEventNeverLater() throws {
+        let store = try MessageStore(path: try temporaryDatabase())
+        let tenMinutes: (String?) -> Int64 = { _ in 600_000 }
+        let now: Int64 = 10_000_000
+        var late = draft
+        late.occurredAt = now - 20 * 60_000  // retried by Svix for 20 minutes
+        var skewed = draft
+        skewed.occurredAt = now + 3_600_000  // a clock ahead: no longer window than arrival gives
+        try store.connection.transaction {
+            _ = try store.insert(webhookID: "late", draft: late, payload: [], now: now)
+            _ = try store.insert(webhookID: "skewed", draft: skewed, payload: [], now: now)
+            _ = try store.insert(webhookID: "unknown", draft: draft, payload: [], now: now)
+        }
+        let claimed = try store.connection.transaction {
+            try store.claimDue(now: now, owner: "me", leaseUntil: now + 30_000, limit: 10, maxAge: tenMinutes)
+        }
+        #expect(claimed.map(\.expiresAt) == [now - 10 * 60_000, now + 600_000, now + 600_000])
+        #expect(try store.message("late")?.occurredAt == now - 20 * 60_000)
+    }
+
     @Test func ignoredEventTypesAreCounted() throws {
         let store = try MessageStore(path: try temporaryDatabase())
         try store.countIgnoredEvent(type: "user.created", now: 1)

@@ -40,7 +40,7 @@ struct Options {
             case "--port": port = UInt16(next())!
             case "--path": path = next()
             case "--secret": secret = next()
-            case "--body": body = [UInt8](FileManager.default.contents(atPath: next())!)
+            case "--body": body = restamped([UInt8](FileManager.default.contents(atPath: next())!))
             case "--connections": connections = Int(next())!
             case "--seconds": seconds = Double(next())!
             case "--warmup": warmup = Double(next())!
@@ -52,6 +52,14 @@ struct Options {
             index += 1
         }
     }
+}
+
+/// The event as Clerk would send it now: Herald counts a message's age from the event's
+/// `timestamp`, so a sample file's old one would make every code expire unsent.
+func restamped(_ body: [UInt8]) -> [UInt8] {
+    let text = String(decoding: body, as: UTF8.self)
+    guard let range = text.range(of: #""timestamp": *\d+"#, options: .regularExpression) else { return body }
+    return Array(text.replacingCharacters(in: range, with: "\"timestamp\": \(UInt64(Date().timeIntervalSince1970 * 1000))").utf8)
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))

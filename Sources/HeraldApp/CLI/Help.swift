@@ -117,13 +117,15 @@ enum Help {
         """
 
     static let simulate = """
-        Usage: herald simulate email|sms [--slug S] [--to ADDR] [--event FILE] [--url URL]
+        Usage: herald simulate email|sms [--slug S] [--to ADDR] [--event FILE [--now]] [--url URL]
                                          [--id MSG_ID] [--delivered-by-clerk]
 
         Builds a realistic Clerk event (or reads FILE, sent byte for byte unless --slug or
         --to change it), signs it with the configured secret (the development secret when
         none is set) and posts it to the local gateway, or to URL.
-        --id reuses a webhook id, to see deduplication at work.
+        --id reuses a webhook id, to see deduplication at work. A message's age counts
+        from the event's timestamp (when Clerk created it): --now gives an old event file
+        the current time, so that its code is not expired on arrival.
 
         """
 }

@@ -114,6 +114,7 @@ struct RecordPrinter {
             ("to", text(record.recipient)), ("subject", text(record.subject)), ("status", text(record.status.rawValue)),
             ("attempts", String(record.attempts)), ("created_at", text(Timestamps.iso8601(milliseconds: record.createdAt))),
             ("updated_at", text(Timestamps.iso8601(milliseconds: record.updatedAt))), ("last_error", text(record.lastError)),
+            ("occurred_at", text(record.occurredAt.map { Timestamps.iso8601(milliseconds: $0) })),
         ]
         fields += extra
         return "{" + fields.map { "\(JSONValue.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"

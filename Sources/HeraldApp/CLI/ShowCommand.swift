@@ -41,7 +41,8 @@ enum ShowCommand {
             ["event", record.eventType],
             ["webhook id", record.webhookID],
             ["clerk id", record.clerkID ?? "-"],
-            ["created", Timestamps.short(milliseconds: record.createdAt) + " UTC"],
+            ["created by Clerk", record.occurredAt.map { Timestamps.short(milliseconds: $0) + " UTC" } ?? "-"],
+            ["received", Timestamps.short(milliseconds: record.createdAt) + " UTC"],
             ["updated", Timestamps.short(milliseconds: record.updatedAt) + " UTC"],
         ]
         output.write(Table.render(rows))

@@ -5,10 +5,10 @@ import HeraldCurl
 
 /// `herald simulate`: sign and post a realistic event to a running gateway.
 enum SimulateCommand {
-    static let usage = "herald simulate email|sms [--slug S] [--to ADDR] [--event FILE] [--url URL] [--id MSG_ID] [--delivered-by-clerk]"
+    static let usage = "herald simulate email|sms [--slug S] [--to ADDR] [--event FILE [--now]] [--url URL] [--id MSG_ID] [--delivered-by-clerk]"
 
     static func run(_ arguments: [String], environment: [String: String], output: Output) throws {
-        let parsed = try Arguments(arguments, options: ["slug", "to", "event", "url", "id"], flags: ["delivered-by-clerk"])
+        let parsed = try Arguments(arguments, options: ["slug", "to", "event", "url", "id"], flags: ["delivered-by-clerk", "now"])
         guard parsed.positionals.count == 1, let channel = Channel(rawValue: parsed.positionals[0]) else {
             throw UsageError("Usage: \(usage)")
         }
@@ -20,6 +20,13 @@ enum SimulateCommand {
         }
 
         let body = try buildBody(channel: channel, parsed: parsed)
+        if parsed.value("event") != nil, !parsed.flag("now"), case .int(let stamp)? = (try? JSONValue.parse(body))?["timestamp"],
+            let occurred = ClerkEvent.eventTime(stamp), Clock.nowMilliseconds() - occurred > 10 * 60_000
+        {
+            output.writeError(
+                "note: Clerk created this event \(Pruner.describe((Clock.nowMilliseconds() - occurred) / 60_000 * 60_000)) ago; "
+                    + "a code or link that old expires instead of being sent (--now gives it the current time)\n")
+        }
         let webhookID = try parsed.value("id") ?? randomWebhookID()
         let timestamp = Clock.nowMilliseconds() / 1000
         let verifier = WebhookVerifier(secrets: secrets, authenticator: OpenSSLAuthenticator())
@@ -46,7 +53,7 @@ enum SimulateCommand {
     }
 
     static func buildBody(channel: Channel, parsed: Arguments) throws -> [UInt8] {
-        let modifies = parsed.value("slug") != nil || parsed.value("to") != nil || parsed.flag("delivered-by-clerk")
+        let modifies = parsed.value("slug") != nil || parsed.value("to") != nil || parsed.flag("delivered-by-clerk") || parsed.flag("now")
         var source: [UInt8]
         if let file = parsed.value("event") {
             guard let data = FileManager.default.contents(atPath: file) else { throw CommandError("cannot read \(file)") }
@@ -60,8 +67,8 @@ enum SimulateCommand {
         }
         if parsed.value("event") == nil {
             data["id"] = .string((channel == .email ? "ema_" : "sms_") + randomToken(27))
-            root["timestamp"] = .int(Clock.nowMilliseconds())
         }
+        if parsed.value("event") == nil || parsed.flag("now") { root["timestamp"] = .int(Clock.nowMilliseconds()) }
         if let slug = parsed.value("slug") { data["slug"] = .string(slug) }
         if let to = parsed.value("to") { data[channel == .email ? "to_email_address" : "to_phone_number"] = .string(to) }
         if parsed.flag("delivered-by-clerk") { data["delivered_by_clerk"] = .bool(true) }

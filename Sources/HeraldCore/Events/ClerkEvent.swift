@@ -19,11 +19,16 @@ public struct MessageDraft: Sendable, Equatable {
     public var reason: String?
     /// Clerk's rendered subject, kept for listing (email only).
     public var subject: String?
+    /// When Clerk created the event (Unix ms), from the signed envelope's `timestamp`: a
+    /// message's age counts from here, so that an event Svix retried for an hour is not
+    /// sent as if it were new.
+    public var occurredAt: Int64?
 
     public init(
         eventType: String, channel: Channel?, clerkID: String? = nil, slug: String? = nil,
-        recipient: String? = nil, status: MessageStatus, reason: String? = nil, subject: String? = nil
+        recipient: String? = nil, status: MessageStatus, reason: String? = nil, subject: String? = nil, occurredAt: Int64? = nil
     ) {
+        self.occurredAt = occurredAt
         self.eventType = eventType
         self.channel = channel
         self.clerkID = clerkID
@@ -46,6 +51,16 @@ public enum UnusableReason: String, Sendable, CaseIterable {
     case missingContent = "missing_content"
 }
 
+extension ClerkEvent {
+    /// The envelope's `timestamp` in Unix milliseconds. Clerk documents milliseconds, but
+    /// its API examples show seconds: a value below 10^11 is read as seconds (10^11 s is
+    /// the year 5138; 10^11 ms is 1973). Zero or negative: unknown.
+    public static func eventTime(_ timestamp: Int64) -> Int64? {
+        guard timestamp > 0 else { return nil }
+        return timestamp < 100_000_000_000 ? timestamp * 1000 : timestamp
+    }
+}
+
 /// Decoding of Clerk's webhook envelope (`{type, object, data, ...}`) for the two events
 /// Herald handles. Works on the raw bytes that were verified.
 public enum ClerkEvent {
@@ -56,6 +71,7 @@ public enum ClerkEvent {
     /// are validated but not copied (the raw body is stored and parsed in full later).
     static let intakeSelection = JSONSelection.members([
         "type": .all,
+        "timestamp": .all,
         "data": .members([
             "id": .all, "slug": .all, "to_email_address": .all, "to_phone_number": .all, "subject": .all,
             "delivered_by_clerk": .all,
@@ -86,6 +102,7 @@ public enum ClerkEvent {
             return .record(draft)
         }
         var draft = MessageDraft(eventType: type, channel: channel, status: .queued)
+        if case .int(let timestamp)? = root["timestamp"] { draft.occurredAt = eventTime(timestamp) }
         guard let data = root["data"], case .object = data else {
             return fail(.missingData, draft)
         }

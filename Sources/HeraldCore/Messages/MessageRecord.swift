@@ -13,12 +13,15 @@ public struct MessageRecord: Sendable, Equatable {
     public var lastError: String?
     public var createdAt: Int64
     public var updatedAt: Int64
+    /// When Clerk created the event, if it said.
+    public var occurredAt: Int64?
 
     public init(
         id: Int64, webhookID: String, clerkID: String?, eventType: String, channel: Channel?, slug: String?,
         recipient: String?, subject: String?, status: MessageStatus, attempts: Int, lastError: String?,
-        createdAt: Int64, updatedAt: Int64
+        createdAt: Int64, updatedAt: Int64, occurredAt: Int64? = nil
     ) {
+        self.occurredAt = occurredAt
         self.id = id
         self.webhookID = webhookID
         self.clerkID = clerkID
