@@ -99,6 +99,11 @@ public final class SMTPTransport: MessageTransport {
         } catch {
             result = error.code
         }
+        // libcurl will not send a UTF-8 address to a relay that did not offer SMTPUTF8: it
+        // stops with a send error after MAIL. The relay will not change its mind on a retry.
+        if result == Int(CURLE_SEND_ERROR.rawValue) && envelope.needsSMTPUTF8 {
+            return .permanent(.smtpUTF8Unsupported, code: nil)
+        }
         return SMTPReply.classify(curlCode: result, replyCode: handle.responseCode(), lastReply: source.lastReply)
     }
 

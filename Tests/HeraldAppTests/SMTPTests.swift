@@ -102,21 +102,39 @@ extension Child {
         #expect(!gateway.child.stderr.contains("ana@example.org"))
     }
 
-    @Test func internationalisedDomainsAreSentInASCIIAndNonASCIILocalPartsFailClearly() throws {
+    @Test func internationalisedDomainsAreSentInASCIIAndUTF8LocalPartsNeedSMTPUTF8() throws {
         let sink = try SMTPSink()
         let gateway = try gateway(smtpPort: sink.port)
         #expect(try gateway.herald("simulate", "email", "--to", "ana@bücher.example").0 == 0)
         let received = try #require(sink.received(1))
         #expect(received["rcpt_tos"] == .array([.string("ana@xn--bcher-kva.example")]))
         #expect(received["to"] == .string("ana@xn--bcher-kva.example"))
+        guard case .array(let plainOptions)? = received["mail_options"] else { Issue.record("no MAIL options"); return }
+        #expect(!plainOptions.contains(.string("SMTPUTF8")))
         #expect(try waitForStatus(gateway, 1, "sent") != nil)
 
+        // This relay does not offer SMTPUTF8: a UTF-8 address fails at once, saying why.
         #expect(try gateway.herald("simulate", "email", "--to", "josé@example.org").0 == 0)
         let failed = try #require(try waitForStatus(gateway, 2, "failed"))
-        #expect(failed["last_error"]?.stringValue?.hasPrefix("unsupported_address") == true)
-        #expect(failed["last_error"]?.stringValue?.contains("SMTPUTF8") == true)
+        #expect(failed["last_error"] == .string("smtputf8_unsupported"))
+        guard case .array(let attempts)? = failed["attempts"] else { Issue.record("no attempts"); return }
+        #expect(attempts.count == 1 && attempts.first?["outcome"] == .string("permanent"))
         gateway.child.process.terminate()
         _ = gateway.child.wait()
+
+        // One that does: sent with SMTPUTF8, the address as it is.
+        let utf8Sink = try SMTPSink(["--smtputf8"])
+        let utf8Gateway = try self.gateway(smtpPort: utf8Sink.port)
+        #expect(try utf8Gateway.herald("simulate", "email", "--to", "josé@bücher.example").0 == 0)
+        let delivered = try #require(utf8Sink.received(1))
+        #expect(delivered["rcpt_tos"] == .array([.string("josé@xn--bcher-kva.example")]))
+        guard case .array(let options)? = delivered["mail_options"] else { Issue.record("no MAIL options"); return }
+        #expect(options.contains(.string("SMTPUTF8")))
+        #expect(delivered["to"] == .string("josé@xn--bcher-kva.example"))
+        #expect(delivered["defects"] == .array([]))
+        #expect(try waitForStatus(utf8Gateway, 1, "sent") != nil)
+        utf8Gateway.child.process.terminate()
+        _ = utf8Gateway.child.wait()
     }
 
     @Test func oneConnectionCarriesManyMessages() throws {

@@ -22,14 +22,16 @@ private struct FixedAuthenticator: MessageAuthenticator {
     func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] { Array(repeating: UInt8(truncatingIfNeeded: message.count), count: 32) }
 }
 
-/// What Herald hands to a relay: 7-bit, CRLF only, lines within RFC 5322's 998, and no
-/// header line that the builder did not write.
-private func checkMIME(_ data: [UInt8]) {
+/// What Herald hands to a relay: 7-bit (but for a UTF-8 recipient in the To header, sent
+/// with SMTPUTF8), CRLF only, lines within RFC 5322's 998, and no header line that the
+/// builder did not write.
+private func checkMIME(_ data: [UInt8], utf8To: Bool = false) {
     var lineLength = 0
     var inHeaders = true
     var line: [UInt8] = []
     for (index, byte) in data.enumerated() {
-        precondition(byte < 0x80, "8-bit byte in the message")
+        let inTo = inHeaders && line.starts(with: Array("To: ".utf8))
+        precondition(byte < 0x80 || (utf8To && inTo), "8-bit byte in the message")
         if byte == 0x0D { precondition(index + 1 < data.count && data[index + 1] == 0x0A, "bare CR"); continue }
         if byte == 0x0A {
             precondition(index > 0 && data[index - 1] == 0x0D, "bare LF")
@@ -76,7 +78,7 @@ public func fuzzOne(_ pointer: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             let settings = EmailSettings(domain: "example.com")
             if case .email(let envelope)? = try? OutgoingAssembler.assemble(
                 claimed, event: event, composed: composed, settings: settings, now: 1_700_000_000_000, boundary: "b1") {
-                checkMIME(envelope.data)
+                checkMIME(envelope.data, utf8To: envelope.needsSMTPUTF8)
             }
         }
     case 2:  // a template someone wrote, rendered with data from an event

@@ -29,7 +29,8 @@ public struct FailureCode: RawRepresentable, Sendable, Equatable, Hashable, Cust
     public static let rejectedTemporarily = FailureCode(rawValue: "rejected_temporarily")
     public static let rejected = FailureCode(rawValue: "rejected")
     public static let badRecipient = FailureCode(rawValue: "bad_recipient")
-    public static let unsupportedAddress = FailureCode(rawValue: "unsupported_address")
+    /// A UTF-8 address, and a relay that does not offer SMTPUTF8.
+    public static let smtpUTF8Unsupported = FailureCode(rawValue: "smtputf8_unsupported")
     public static let misconfigured = FailureCode(rawValue: "misconfigured")
     public static let rateLimited = FailureCode(rawValue: "rate_limited")
     public static let providerError = FailureCode(rawValue: "provider_error")

@@ -9,8 +9,12 @@ public struct EmailEnvelope: Sendable, Equatable {
     public var to: MailAddress
     /// Without brackets.
     public var messageID: String
-    /// The whole RFC 5322 message, CRLF line ends.
+    /// The whole RFC 5322 message, CRLF line ends. 7-bit, but for a UTF-8 recipient in
+    /// the To header (RFC 6532), when ``needsSMTPUTF8``.
     public var data: [UInt8]
+
+    /// A UTF-8 address: the relay must offer SMTPUTF8.
+    public var needsSMTPUTF8: Bool { from.needsSMTPUTF8 || to.needsSMTPUTF8 }
 }
 
 /// Sends messages. One instance per worker thread (it may hold a connection open
@@ -50,9 +54,7 @@ public enum OutgoingAssembler {
         case .email:
             let to: MailAddress
             do {
-                to = try MailAddress(address: claimed.recipient)
-            } catch .nonASCII {
-                throw AssemblyError(.unsupportedAddress, "a non-ASCII local part needs SMTPUTF8, which is not supported yet")
+                to = try MailAddress(address: claimed.recipient, allowUTF8: true)
             } catch {
                 throw AssemblyError(.badRecipient, "invalid email address")
             }

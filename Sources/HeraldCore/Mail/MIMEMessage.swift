@@ -107,16 +107,28 @@ public struct MIMEMessage: Sendable {
         return previous != 0x20 || text.utf8.isEmpty
     }
 
-    /// Unstructured text (Subject): as is when printable ASCII, else encoded-words.
+    /// Unstructured text (Subject): as is when printable ASCII that folds at its spaces
+    /// into lines of 78, else encoded-words (which can break anywhere).
     public static func encodeText(_ text: String, used: Int = 0) -> String {
-        if isPlainPrintable(text) { return text }
+        if isPlainPrintable(text) && !hasLongWord(text) { return text }
         return encodedWords(text, used: used)
+    }
+
+    /// Whether a run without spaces is too long for a folded header line (78, less the
+    /// header's name): such a line could only be folded past the 998-character limit.
+    static func hasLongWord(_ text: String) -> Bool {
+        var run = 0
+        for byte in text.utf8 {
+            run = byte == 0x20 ? 0 : run + 1
+            if run > 60 { return true }
+        }
+        return false
     }
 
     /// A display name: an atom phrase, a quoted-string, or encoded-words.
     public static func encodePhrase(_ name: String) -> String {
         let text = singleLine(name)
-        guard isPlainPrintable(text) else { return encodedWords(text) }
+        guard isPlainPrintable(text), !hasLongWord(text) else { return encodedWords(text) }
         if text.utf8.allSatisfy(isAtomTextOrSpace) { return text }
         var quoted: [UInt8] = [UInt8(ascii: "\"")]
         for byte in text.utf8 {

@@ -5,8 +5,9 @@ import Foundation
 public struct MailAddress: Sendable, Equatable, CustomStringConvertible {
     public enum ParseError: Error, Equatable, Sendable {
         case invalid(String)
-        /// Valid, but the local part is not ASCII: that needs SMTPUTF8, which Herald does
-        /// not do yet. (A non-ASCII domain is converted to its ASCII form.)
+        /// Valid, but the local part is not ASCII where only ASCII may go (a sender). A
+        /// recipient may have one (`allowUTF8`): it travels with SMTPUTF8 (RFC 6531).
+        /// A non-ASCII domain is always converted to its ASCII form.
         case nonASCII(String)
     }
 
@@ -14,12 +15,12 @@ public struct MailAddress: Sendable, Equatable, CustomStringConvertible {
     public var address: String
 
     /// Checks `address` for the wire; an internationalised domain is put in its ASCII
-    /// (`xn--`) form.
-    public init(name: String? = nil, address: String) throws(ParseError) {
+    /// (`xn--`) form. A non-ASCII local part only with `allowUTF8`.
+    public init(name: String? = nil, address: String, allowUTF8: Bool = false) throws(ParseError) {
         guard Recipient.isValidEmail(address), let at = address.lastIndex(of: "@") else { throw .invalid(address) }
         let local = address[..<at]
         let domain = address[address.index(after: at)...]
-        guard local.unicodeScalars.allSatisfy(\.isASCII) else { throw .nonASCII(address) }
+        guard allowUTF8 || local.unicodeScalars.allSatisfy(\.isASCII) else { throw .nonASCII(address) }
         var wire = address
         if !domain.unicodeScalars.allSatisfy(\.isASCII) {
             guard let ascii = try? IDNA.asciiDomain(domain), local.utf8.count + 1 + ascii.utf8.count <= 254 else {
@@ -48,6 +49,10 @@ public struct MailAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var domain: String { String(address[address.index(after: address.lastIndex(of: "@")!)...]) }
+
+    /// Whether the address is UTF-8 (its local part: the domain is always ASCII), so that
+    /// it can only travel with SMTPUTF8.
+    public var needsSMTPUTF8: Bool { !address.utf8.allSatisfy { $0 < 0x80 } }
 
     /// The header form: `Name <address>`, the name quoted or RFC 2047-encoded as needed.
     public var headerValue: String {

@@ -3,10 +3,11 @@
 Saves each accepted message as N.eml plus N.json (envelope and the message parsed back
 with Python's email package), and can answer DATA with failures:
 
-  smtp_sink.py DIR [--fail-first N --code 451] [--always 550] [--tls] [--auth USER:PASS]
+  smtp_sink.py DIR [--fail-first N --code 451] [--always 550] [--tls] [--auth USER:PASS] [--smtputf8]
 
 --tls makes a self-signed certificate for 127.0.0.1 (openssl) and requires STARTTLS;
---auth requires AUTH (PLAIN/LOGIN) with those credentials, over TLS.
+--auth requires AUTH (PLAIN/LOGIN) with those credentials, over TLS;
+--smtputf8 offers SMTPUTF8 (RFC 6531), which aiosmtpd does not by default.
 Prints "PORT <n>" once it listens on 127.0.0.1 (and "CA <file>" with --tls).
 """
 import argparse
@@ -26,6 +27,7 @@ parser.add_argument("--code", type=int, default=451)
 parser.add_argument("--always", type=int, default=0)
 parser.add_argument("--tls", action="store_true")
 parser.add_argument("--auth", default="")
+parser.add_argument("--smtputf8", action="store_true")
 args = parser.parse_args()
 os.makedirs(args.dir, exist_ok=True)
 
@@ -62,6 +64,7 @@ class Handler:
                 parts[part.get_content_type()] = part.get_content()
         summary = {
             "mail_from": envelope.mail_from,
+            "mail_options": envelope.mail_options,
             "rcpt_tos": envelope.rcpt_tos,
             "subject": str(message["subject"]),
             "from": str(message["from"]),
@@ -83,7 +86,7 @@ import socket
 import ssl
 import subprocess
 
-extra = {}
+extra = {"enable_SMTPUTF8": args.smtputf8}
 if args.tls:
     cert = os.path.join(args.dir, "cert.pem")
     key = os.path.join(args.dir, "key.pem")
