@@ -1,5 +1,4 @@
-import HeraldCore
-public import HeraldSQLite
+public import HeraldCore
 import Synchronization
 
 /// Process counters, shown at `GET /metrics` in the Prometheus text format: webhooks by
