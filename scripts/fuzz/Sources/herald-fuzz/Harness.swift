@@ -1,8 +1,21 @@
-// libFuzzer entry point over HeraldCore's parsers and builders: everything that sees
-// bytes from outside (webhook headers and bodies, templates, relay replies, secrets).
-// Built by scripts/fuzz.sh together with the HeraldCore sources, in one module.
-// A crash, a sanitizer report or a broken invariant below is a bug.
+// libFuzzer target over HeraldCore's parsers and builders: everything that sees bytes from
+// outside (webhook headers and bodies, templates, relay replies, secrets). Built and run by
+// scripts/fuzz.sh. A crash, a sanitizer report or a broken invariant below is a bug.
+import CFuzzerDriver
 import Foundation
+import HeraldCore
+
+@main
+enum HeraldFuzz {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+            guard let data else { return 0 }
+            return fuzzOne(data, size)
+        })
+    }
+}
 
 private let shipped: TemplateSet = {
     let root = ProcessInfo.processInfo.environment["HERALD_FUZZ_TEMPLATES"] ?? "templates"
@@ -55,8 +68,7 @@ private func checkMIME(_ data: [UInt8], utf8To: Bool = false) {
     }
 }
 
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ pointer: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+func fuzzOne(_ pointer: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size > 0 else { return 0 }
     let input = Array(UnsafeBufferPointer(start: pointer + 1, count: size - 1))
     let text = String(decoding: input, as: UTF8.self)
