@@ -161,6 +161,17 @@ extension MessageStore {
         return released
     }
 
+    /// Extends the lease of every message `owner` holds in `sending` to `until`, so that a
+    /// slow send or a long queue never lets another claim take a message still being
+    /// worked on. Returns how many were extended.
+    @discardableResult
+    public func renewLeases(owner: String, until: Int64) throws -> Int {
+        try connection.run(
+            "UPDATE messages SET lease_until = ? WHERE status = 'sending' AND lease_owner = ? AND lease_until < ?",
+            [.integer(until), .text(owner), .integer(until)])
+        return connection.changes
+    }
+
     /// Gives back messages this `owner` claimed but never started: due again at once.
     public func releaseLeases(ids: [Int64], owner: String) throws {
         for id in ids {

@@ -11,7 +11,12 @@ final class ScriptedTransport: MessageTransport, @unchecked Sendable {
     // Only touched under `state`'s lock.
     final class Script: Sendable {
         let state: Mutex<(outcomes: [DeliveryOutcome], sent: [OutgoingMessage])>
-        init(_ outcomes: [DeliveryOutcome]) { state = Mutex((outcomes, [])) }
+        /// How long each send takes (a slow relay), in seconds.
+        let delay: Double
+        init(_ outcomes: [DeliveryOutcome], delay: Double = 0) {
+            state = Mutex((outcomes, []))
+            self.delay = delay
+        }
         var sent: [OutgoingMessage] { state.withLock { $0.sent } }
     }
 
@@ -20,7 +25,8 @@ final class ScriptedTransport: MessageTransport, @unchecked Sendable {
     init(_ script: Script) { self.script = script }
 
     func send(_ message: OutgoingMessage, messageID: Int64) -> DeliveryOutcome {
-        script.state.withLock { state in
+        if script.delay > 0 { Thread.sleep(forTimeInterval: script.delay) }
+        return script.state.withLock { state in
             state.sent.append(message)
             return state.outcomes.count > 1 ? state.outcomes.removeFirst() : state.outcomes[0]
         }
@@ -35,15 +41,18 @@ final class EngineHarness {
     let script: ScriptedTransport.Script
     let logs = MemoryLogHandler()
 
-    init(_ outcomes: [DeliveryOutcome], policy: RetryPolicy = RetryPolicy(baseDelay: 50, maxDelay: 200, jitter: 0, maxAttempts: 3)) throws {
+    init(
+        _ outcomes: [DeliveryOutcome], policy: RetryPolicy = RetryPolicy(baseDelay: 50, maxDelay: 200, jitter: 0, maxAttempts: 3),
+        lease: Int64 = 5_000, sendDelay: Double = 0
+    ) throws {
         folder = try temporaryFolder()
         writer = try StoreWriter(path: folder.appendingPathComponent("herald.db").path)
-        let script = ScriptedTransport.Script(outcomes)
+        let script = ScriptedTransport.Script(outcomes, delay: sendDelay)
         self.script = script
         var settings = DeliveryEngine.Settings()
         settings.workers = 2
         settings.policy = policy
-        settings.leaseMilliseconds = 5_000
+        settings.leaseMilliseconds = lease
         engine = DeliveryEngine(
             writer: writer, templates: TemplateStore(root: folder.appendingPathComponent("templates").path),
             settings: settings, logger: Logger(label: "test", level: .debug, handler: logs),
@@ -101,6 +110,29 @@ final class EngineHarness {
         #expect(envelope.from.headerValue == "Example App <notifications@example.com>")
         let history = try harness.writer.writeBlocking { try $0.history(messageID: id) }.map(\.status)
         #expect(history == [.queued, .sending, .sent])
+    }
+
+    @Test func aSendSlowerThanTheLeaseIsNotSentTwice() throws {
+        // Each send takes four leases: the engine must keep renewing the lease of what it
+        // holds, or the dispatcher would claim the message again and a second worker send it.
+        let harness = try EngineHarness([.delivered(providerID: "Q1", code: 250)], lease: 300, sendDelay: 1.2)
+        let ids = try (0..<3).map { _ in try harness.enqueue() }
+        // Mid-send, three leases in: the lease in the store still runs (another process
+        // would not take the message over).
+        Thread.sleep(forTimeInterval: 0.9)
+        let leases = try harness.writer.writeBlocking { store in
+            try store.connection.query("SELECT lease_until FROM messages WHERE status = 'sending'") { row in
+                var values: [Int64] = []
+                while try row.step() { values.append(row.int(0)) }
+                return values
+            }
+        }
+        let now = Clock.nowMilliseconds()
+        #expect(!leases.isEmpty && leases.allSatisfy { $0 > now })
+        for id in ids { #expect(try harness.waitFor(id, .sent)?.status == .sent) }
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(harness.script.sent.count == 3)
+        for id in ids { #expect(try harness.attempts(id).count == 1) }
     }
 
     @Test func transientFailuresAreRetriedThenSent() throws {

@@ -30,6 +30,11 @@ public final class DeliveryEngine: Sendable {
         var running = 0
         /// Attempt records submitted to the store and not yet committed.
         var recording = 0
+        /// Messages this process holds, from their claim until their attempt is recorded:
+        /// their leases are renewed, and a claim that returns one again is not sent twice.
+        var held = Set<Int64>()
+        var renewing = false
+        var stopRenewing = false
     }
 
     private let writer: StoreWriter
@@ -65,7 +70,12 @@ public final class DeliveryEngine: Sendable {
         if released > 0 { logger.notice("re-claiming messages left sending by a stopped process", ["messages": String(released)]) }
         shared.condition.lock()
         shared.running = settings.workers + 1
+        shared.renewing = true
         shared.condition.unlock()
+        Thread { [self] in
+            Thread.current.name = "herald-lease"
+            renewLeases()
+        }.start()
         // Named from inside the thread, so that the kernel (top -H, /proc) shows the name too.
         Thread { [self] in
             Thread.current.name = "herald-dispatch"
@@ -97,6 +107,11 @@ public final class DeliveryEngine: Sendable {
         shared.condition.broadcast()
         let deadline = Date().addingTimeInterval(drainSeconds)
         while (shared.running > 0 || shared.recording > 0) && shared.condition.wait(until: deadline) {}
+        // Sends in flight are done (or given up on): their leases need no renewing now.
+        shared.stopRenewing = true
+        shared.condition.broadcast()
+        let renewerDeadline = Date().addingTimeInterval(5)
+        while shared.renewing && shared.condition.wait(until: renewerDeadline) {}
         shared.condition.unlock()
         if !unstarted.isEmpty {
             let ids = unstarted.map(\.id)
@@ -148,7 +163,15 @@ public final class DeliveryEngine: Sendable {
                 continue
             }
             shared.condition.lock()
-            shared.jobs.append(contentsOf: claimed)
+            for message in claimed {
+                // Claimed again while this process still holds it (its lease ran out in a
+                // stall): the first claim will finish it.
+                guard shared.held.insert(message.id).inserted else {
+                    logger.warning("claimed a message this process already holds; not sending it twice", ["message.id": String(message.id)])
+                    continue
+                }
+                shared.jobs.append(message)
+            }
             // A full batch means more may be waiting: look again as soon as there is room.
             if claimed.count == capacity { shared.notified = true }
             shared.condition.broadcast()
@@ -169,6 +192,36 @@ public final class DeliveryEngine: Sendable {
         let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
         while !shared.notified && !shared.stopping && shared.condition.wait(until: deadline) {}
         shared.condition.unlock()
+    }
+
+    // MARK: Leases
+
+    /// Renews the leases of the messages this process holds, three times per lease, from
+    /// start until `stop()` has drained the workers.
+    private func renewLeases() {
+        let lease = settings.leaseMilliseconds
+        let interval = Double(max(lease / 3, 10)) / 1000
+        let owner = self.owner
+        while true {
+            shared.condition.lock()
+            let deadline = Date().addingTimeInterval(interval)
+            while !shared.stopRenewing && shared.condition.wait(until: deadline) {}
+            if shared.stopRenewing {
+                shared.renewing = false
+                shared.condition.broadcast()
+                shared.condition.unlock()
+                return
+            }
+            let holding = !shared.held.isEmpty
+            shared.condition.unlock()
+            guard holding else { continue }
+            let until = Clock.nowMilliseconds() + lease
+            do {
+                _ = try writer.writeBlocking { try $0.renewLeases(owner: owner, until: until) }
+            } catch {
+                logger.error("renewing leases failed; another process may take over messages still being sent", ["error": "\(error)"])
+            }
+        }
     }
 
     private func finished() {
@@ -319,6 +372,7 @@ public final class DeliveryEngine: Sendable {
             }
             shared.condition.lock()
             shared.recording -= 1
+            shared.held.remove(message.id)
             // A retry may now be due sooner than the dispatcher planned.
             if result.status == .retrying { shared.notified = true }
             shared.condition.broadcast()
