@@ -33,8 +33,14 @@ public final class DeliveryEngine: Sendable {
         /// Messages this process holds, from their claim until their attempt is recorded:
         /// their leases are renewed, and a claim that returns one again is not sent twice.
         var held = Set<Int64>()
-        var renewing = false
-        var stopRenewing = false
+    }
+
+    /// The lease renewer's own condition: it sleeps through the many wake-ups of `Shared`.
+    private final class Renewal: @unchecked Sendable {
+        // Both vars are guarded by `condition`.
+        let condition = NSCondition()
+        var running = false
+        var stop = false
     }
 
     private let writer: StoreWriter
@@ -43,6 +49,7 @@ public final class DeliveryEngine: Sendable {
     private let makeTransport: TransportFactory
     private let logger: Logger
     private let shared = Shared()
+    private let renewal = Renewal()
     private let metrics: Metrics
     /// `host:pid:start`, the owner of this process's leases.
     public let owner: String
@@ -70,8 +77,10 @@ public final class DeliveryEngine: Sendable {
         if released > 0 { logger.notice("re-claiming messages left sending by a stopped process", ["messages": String(released)]) }
         shared.condition.lock()
         shared.running = settings.workers + 1
-        shared.renewing = true
         shared.condition.unlock()
+        renewal.condition.lock()
+        renewal.running = true
+        renewal.condition.unlock()
         Thread { [self] in
             Thread.current.name = "herald-lease"
             renewLeases()
@@ -83,7 +92,7 @@ public final class DeliveryEngine: Sendable {
         }.start()
         for index in 0..<settings.workers {
             Thread { [self] in
-                Thread.current.name = "herald-worker-\(index)"
+                Thread.current.name = "herald-send-\(index)"  // at most 15 characters: Linux keeps no more
                 work()
             }.start()
         }
@@ -107,12 +116,14 @@ public final class DeliveryEngine: Sendable {
         shared.condition.broadcast()
         let deadline = Date().addingTimeInterval(drainSeconds)
         while (shared.running > 0 || shared.recording > 0) && shared.condition.wait(until: deadline) {}
-        // Sends in flight are done (or given up on): their leases need no renewing now.
-        shared.stopRenewing = true
-        shared.condition.broadcast()
-        let renewerDeadline = Date().addingTimeInterval(5)
-        while shared.renewing && shared.condition.wait(until: renewerDeadline) {}
         shared.condition.unlock()
+        // Sends in flight are done (or given up on): their leases need no renewing now.
+        renewal.condition.lock()
+        renewal.stop = true
+        renewal.condition.broadcast()
+        let renewerDeadline = Date().addingTimeInterval(5)
+        while renewal.running && renewal.condition.wait(until: renewerDeadline) {}
+        renewal.condition.unlock()
         if !unstarted.isEmpty {
             let ids = unstarted.map(\.id)
             let me = owner
@@ -203,15 +214,17 @@ public final class DeliveryEngine: Sendable {
         let interval = Double(max(lease / 3, 10)) / 1000
         let owner = self.owner
         while true {
-            shared.condition.lock()
+            renewal.condition.lock()
             let deadline = Date().addingTimeInterval(interval)
-            while !shared.stopRenewing && shared.condition.wait(until: deadline) {}
-            if shared.stopRenewing {
-                shared.renewing = false
-                shared.condition.broadcast()
-                shared.condition.unlock()
+            while !renewal.stop && renewal.condition.wait(until: deadline) {}
+            if renewal.stop {
+                renewal.running = false
+                renewal.condition.broadcast()
+                renewal.condition.unlock()
                 return
             }
+            renewal.condition.unlock()
+            shared.condition.lock()
             let holding = !shared.held.isEmpty
             shared.condition.unlock()
             guard holding else { continue }

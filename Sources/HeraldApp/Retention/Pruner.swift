@@ -39,7 +39,7 @@ public final class Pruner: @unchecked Sendable {
         running = true
         condition.unlock()
         Thread { [self] in
-            Thread.current.name = "herald-retention"
+            Thread.current.name = "herald-prune"  // Linux keeps 15 characters
             loop()
         }.start()
     }
