@@ -70,6 +70,15 @@ struct Arguments {
     }
 }
 
+/// `30d`, `36h`, `90m`, `45s`: a duration in milliseconds, in the largest unit that divides
+/// it (the form ``parseDuration(_:)`` reads).
+func formatDuration(_ milliseconds: Int64) -> String {
+    for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000)] where milliseconds % size == 0 {
+        return "\(milliseconds / size)\(unit)"
+    }
+    return "\(milliseconds / 1000)s"
+}
+
 /// Parses `30s`, `30m`, `2h`, `7d`, `1w` into milliseconds.
 func parseDuration(_ text: String) throws(UsageError) -> Int64 {
     let units: [Character: Int64] = ["s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000]

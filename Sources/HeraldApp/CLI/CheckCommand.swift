@@ -17,7 +17,7 @@ enum CheckCommand {
             output.write("note: the webhook secret is the development secret; 'herald serve' accepts it only with --dev\n")
         }
         var failures: [String] = []
-        if parsed.flag("relay"), checkRelay(configuration, output: output) != nil { failures.append("the relay check failed") }
+        if parsed.flag("relay"), !checkRelay(configuration, output: output) { failures.append("the relay check failed") }
 
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: configuration.templatesPath, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -32,12 +32,12 @@ enum CheckCommand {
         if !failures.isEmpty { throw CommandError(failures.joined(separator: "; ")) }
     }
 
-    /// Connects to the configured relay (TLS, AUTH, NOOP; nothing is sent). Returns the
-    /// problem, if any.
-    static func checkRelay(_ configuration: Configuration, output: Output) -> String? {
+    /// Connects to the configured relay (TLS, AUTH, NOOP; nothing is sent) and prints
+    /// what it found. False when the relay is configured and the check failed.
+    static func checkRelay(_ configuration: Configuration, output: Output) -> Bool {
         guard let smtp = configuration.smtp else {
             output.write("relay: none configured (HERALD_SMTP_URL); email goes to the outbox \(configuration.outboxPath)\n")
-            return nil
+            return true
         }
         let how = (smtp.url.hasPrefix("smtps:") ? "implicit TLS" : smtp.requireTLS ? "STARTTLS" : "no TLS")
             + (smtp.username.map { ", AUTH as \($0)" } ?? "")
@@ -45,11 +45,10 @@ enum CheckCommand {
         switch probe.outcome {
         case .delivered:
             output.write("relay: ok (\(smtp), \(how))\n")
-            return nil
+            return true
         case .retryable(let failure, let code, _), .permanent(let failure, let code):
-            let problem = "relay \(smtp) (\(how)): \(failure.rawValue)\(code.map { " (\($0))" } ?? ""): \(probe.detail)"
-            output.write("problem: \(problem)\n")
-            return problem
+            output.write("problem: relay \(smtp) (\(how)): \(failure.rawValue)\(code.map { " (\($0))" } ?? ""): \(probe.detail)\n")
+            return false
         }
     }
 

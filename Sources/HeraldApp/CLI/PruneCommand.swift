@@ -22,16 +22,13 @@ enum PruneCommand {
         }
         let store = try StoreAccess.open(configuration)
         let cutoff = Clock.nowMilliseconds() - age
-        let scope = "message(s) in a final state that arrived before \(Timestamps.iso8601(milliseconds: cutoff)) (older than \(Pruner.describe(age)))"
+        let scope = "message(s) in a final state that arrived before \(Timestamps.iso8601(milliseconds: cutoff)) (older than \(formatDuration(age)))"
         if parsed.flag("dry-run") {
             output.write("would delete \(try store.prunableCount(before: cutoff)) \(scope)\n")
             return
         }
-        var deleted = 0
-        while true {
-            let batch = try store.connection.transaction { try store.prune(before: cutoff, limit: Pruner.batchSize) }
-            deleted += batch
-            if batch < Pruner.batchSize { break }
+        let deleted = try Pruner.deleteInBatches {
+            try store.connection.transaction { try store.prune(before: cutoff, limit: Pruner.batchSize) }
         }
         output.write("deleted \(deleted) \(scope)\n")
     }

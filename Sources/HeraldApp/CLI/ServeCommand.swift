@@ -85,7 +85,7 @@ enum ServeCommand {
             "delivery": delivers
                 ? "email \(configuration.smtp.map { "via \($0)" } ?? "to outbox") sms to outbox \(configuration.outboxPath), \(configuration.delivery.workers) workers"
                 : "off (intake only)",
-            "retention": configuration.retention.map(Pruner.describe) ?? "off",
+            "retention": configuration.retention.map(formatDuration) ?? "off",
         ]
         if let file = configuration.configFile { started["config"] = file }
         if development { started["mode"] = "development" }

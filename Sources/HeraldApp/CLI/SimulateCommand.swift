@@ -24,7 +24,7 @@ enum SimulateCommand {
             let occurred = ClerkEvent.eventTime(stamp), Clock.nowMilliseconds() - occurred > 10 * 60_000
         {
             output.writeError(
-                "note: Clerk created this event \(Pruner.describe((Clock.nowMilliseconds() - occurred) / 60_000 * 60_000)) ago; "
+                "note: Clerk created this event \(formatDuration((Clock.nowMilliseconds() - occurred) / 60_000 * 60_000)) ago; "
                     + "a code or link that old expires instead of being sent (--now gives it the current time)\n")
         }
         let webhookID = try parsed.value("id") ?? randomWebhookID()

@@ -26,12 +26,15 @@ public final class Pruner: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// `30d`, `36h`, `90m`: the largest unit that divides the duration.
-    public static func describe(_ milliseconds: Int64) -> String {
-        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000)] where milliseconds % size == 0 {
-            return "\(milliseconds / size)\(unit)"
+    /// Runs `batch` (which deletes up to ``batchSize`` messages and says how many) until a
+    /// batch comes back short. Returns how many were deleted in all.
+    static func deleteInBatches(_ batch: () throws -> Int) rethrows -> Int {
+        var deleted = 0
+        while true {
+            let count = try batch()
+            deleted += count
+            if count < batchSize { return deleted }
         }
-        return "\(milliseconds / 1000)s"
     }
 
     public func start() {
@@ -73,20 +76,19 @@ public final class Pruner: @unchecked Sendable {
 
     private func pass() {
         let cutoff = Clock.nowMilliseconds() - retention
-        var deleted = 0
-        while true {
-            condition.lock()
-            let stop = stopping
-            condition.unlock()
-            if stop { break }
-            do {
-                let batch = try writer.writeBlocking { store in try store.prune(before: cutoff, limit: Self.batchSize) }
-                deleted += batch
-                if batch < Self.batchSize { break }
-            } catch {
-                logger.error("retention: cannot delete old messages", ["error": "\(error)"])
-                break
+        let deleted: Int
+        do {
+            // Each batch is a write of its own, so intake never waits long; a stop ends the pass.
+            deleted = try Self.deleteInBatches {
+                condition.lock()
+                let stop = stopping
+                condition.unlock()
+                if stop { return 0 }
+                return try writer.writeBlocking { store in try store.prune(before: cutoff, limit: Self.batchSize) }
             }
+        } catch {
+            logger.error("retention: cannot delete old messages", ["error": "\(error)"])
+            return
         }
         if deleted > 0 {
             logger.notice("retention: deleted old messages", [
