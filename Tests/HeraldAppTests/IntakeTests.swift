@@ -258,10 +258,10 @@ final class Gateway {
 @Suite struct MetricsTests {
     @Test func deliveryCountersAndACumulativeLatencyHistogram() {
         let metrics = Metrics()
-        metrics.countAttempt(channel: "email", transport: "smtp", outcome: "delivered", status: "sent", secondsSinceArrival: 0.005)
-        metrics.countAttempt(channel: "email", transport: "smtp", outcome: "delivered", status: "sent", secondsSinceArrival: 0.3)
-        metrics.countAttempt(channel: "email", transport: "smtp", outcome: "retryable", status: "retrying", secondsSinceArrival: nil)
-        metrics.countAttempt(channel: "sms", transport: "odd\"name\\", outcome: "permanent", status: "failed", secondsSinceArrival: nil)
+        metrics.countAttempt(channel: .email, transport: "smtp", outcome: "delivered", status: .sent, secondsSinceArrival: 0.005)
+        metrics.countAttempt(channel: .email, transport: "smtp", outcome: "delivered", status: .sent, secondsSinceArrival: 0.3)
+        metrics.countAttempt(channel: .email, transport: "smtp", outcome: "retryable", status: .retrying, secondsSinceArrival: nil)
+        metrics.countAttempt(channel: .sms, transport: "odd\"name\\", outcome: "permanent", status: .failed, secondsSinceArrival: nil)
         let text = metrics.prometheusText()
         #expect(text.contains("herald_delivery_attempts_total{channel=\"email\",transport=\"smtp\",outcome=\"delivered\"} 2\n"))
         #expect(text.contains("herald_delivery_attempts_total{channel=\"email\",transport=\"smtp\",outcome=\"retryable\"} 1\n"))

@@ -368,7 +368,7 @@ public final class DeliveryEngine: Sendable {
             switch outcome {
             case .success(true):
                 metrics.countAttempt(
-                    channel: message.channel.rawValue, transport: attempt.transport, outcome: attempt.outcome, status: result.status.rawValue,
+                    channel: message.channel, transport: attempt.transport, outcome: attempt.outcome, status: result.status,
                     secondsSinceArrival: result.status == .sent
                         ? Double(attempt.startedAt + attempt.durationMs - message.createdAt) / 1000 : nil)
                 switch result.status {

@@ -8,11 +8,21 @@ public final class Metrics: Sendable {
     /// Upper bounds (seconds) of the delivery latency histogram.
     public static let latencyBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600]
 
+    private struct AttemptKey: Hashable {
+        var channel: Channel
+        var transport: String
+        var outcome: String
+    }
+
+    private struct FinishedKey: Hashable {
+        var channel: Channel
+        var status: MessageStatus
+    }
+
     private struct State {
         var webhooks: [String: Int] = [:]
-        /// Keyed by the label set, already rendered: `channel="email",transport="smtp",outcome="delivered"`.
-        var attempts: [String: Int] = [:]
-        var finished: [String: Int] = [:]
+        var attempts: [AttemptKey: Int] = [:]
+        var finished: [FinishedKey: Int] = [:]
         var latencyCounts = [Int](repeating: 0, count: Metrics.latencyBuckets.count)
         var latencySum = 0.0
         var latencyCount = 0
@@ -34,12 +44,13 @@ public final class Metrics: Sendable {
     /// One recorded attempt. `outcome`: delivered, retryable, permanent or expired.
     /// `status`: the state the message entered; final states are counted too. For a
     /// message sent, `secondsSinceArrival` feeds the latency histogram.
-    public func countAttempt(channel: String, transport: String, outcome: String, status: String, secondsSinceArrival: Double?) {
-        let attempt = "channel=\(Self.quoted(channel)),transport=\(Self.quoted(transport)),outcome=\(Self.quoted(outcome))"
-        let final = ["sent", "failed", "expired"].contains(status) ? "channel=\(Self.quoted(channel)),status=\(Self.quoted(status))" : nil
+    public func countAttempt(
+        channel: Channel, transport: String, outcome: String, status: MessageStatus, secondsSinceArrival: Double?
+    ) {
+        let final = status == .sent || status == .failed || status == .expired
         state.withLock { state in
-            state.attempts[attempt, default: 0] += 1
-            if let final { state.finished[final, default: 0] += 1 }
+            state.attempts[AttemptKey(channel: channel, transport: transport, outcome: outcome), default: 0] += 1
+            if final { state.finished[FinishedKey(channel: channel, status: status), default: 0] += 1 }
             if let seconds = secondsSinceArrival {
                 for (index, bound) in Self.latencyBuckets.enumerated() where seconds <= bound { state.latencyCounts[index] += 1 }
                 state.latencySum += seconds
@@ -57,10 +68,16 @@ public final class Metrics: Sendable {
         }
         text += "# HELP herald_delivery_attempts_total Delivery attempts by channel, transport and outcome.\n"
         text += "# TYPE herald_delivery_attempts_total counter\n"
-        for key in snapshot.attempts.keys.sorted() { text += "herald_delivery_attempts_total{\(key)} \(snapshot.attempts[key]!)\n" }
+        let attempts = snapshot.attempts.map { key, count in
+            ("channel=\(Self.quoted(key.channel.rawValue)),transport=\(Self.quoted(key.transport)),outcome=\(Self.quoted(key.outcome))", count)
+        }
+        for (labels, count) in attempts.sorted(by: { $0.0 < $1.0 }) { text += "herald_delivery_attempts_total{\(labels)} \(count)\n" }
         text += "# HELP herald_messages_finished_total Messages that reached sent, failed or expired through delivery.\n"
         text += "# TYPE herald_messages_finished_total counter\n"
-        for key in snapshot.finished.keys.sorted() { text += "herald_messages_finished_total{\(key)} \(snapshot.finished[key]!)\n" }
+        let finished = snapshot.finished.map { key, count in
+            ("channel=\(Self.quoted(key.channel.rawValue)),status=\(Self.quoted(key.status.rawValue))", count)
+        }
+        for (labels, count) in finished.sorted(by: { $0.0 < $1.0 }) { text += "herald_messages_finished_total{\(labels)} \(count)\n" }
         text += "# HELP herald_delivery_latency_seconds From the webhook's arrival to the relay accepting the message.\n"
         text += "# TYPE herald_delivery_latency_seconds histogram\n"
         for (index, bound) in Self.latencyBuckets.enumerated() {
