@@ -44,6 +44,20 @@ import Testing
         #expect(throws: RenderError.tooDeep) { try loop.renderStrict(.null, escaping: .none, partials: partials) }
     }
 
+    @Test func outputThatWouldGrowWithoutBoundStopsAtTheLimit() throws {
+        // A partial that includes itself twice doubles at every level: 2^64 copies, found by
+        // the fuzzer as an out-of-memory. Strict rendering stops at the depth limit first.
+        let twice = try Template("xy{{>twice}}{{>twice}}")
+        let partials = PartialDictionary(["twice": twice])
+        let lenient = twice.render(.null, partials: partials)
+        #expect(lenient.utf8.count > Template.maxOutputBytes && lenient.utf8.count < Template.maxOutputBytes + 1024)
+        #expect(throws: RenderError.tooDeep) { try twice.renderStrict(.null, escaping: .none, partials: partials) }
+        // Nested sections over a list multiply without nesting partials: 30^5 lines.
+        let nested = try Template("{{#l}}{{#l}}{{#l}}{{#l}}{{#l}}0123456789{{/l}}{{/l}}{{/l}}{{/l}}{{/l}}")
+        let data = JSONValue.object(["l": .array(Array(repeating: .int(1), count: 30))])
+        #expect(throws: RenderError.tooLarge) { try nested.renderStrict(data, escaping: .none, partials: partials) }
+    }
+
     @Test func numbersAndNamesRenderAsUsersExpect() throws {
         let template = try Template("{{n}} {{d}} {{big}} {{t}} {{#list}}{{.}},{{/list}} {{a.b.c}}")
         let data = JSONValue.object([

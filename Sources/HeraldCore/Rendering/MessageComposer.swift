@@ -163,6 +163,7 @@ public struct MessageComposer: Sendable {
         case .missingVariable(let name): "variable '\(name)' is missing or empty"
         case .missingPartial(let name): "partial '\(name)' does not exist"
         case .tooDeep: "partials nest too deeply"
+        case .tooLarge: "the output is larger than \(Template.maxOutputBytes >> 20) MiB (a partial that includes itself?)"
         }
     }
 }

@@ -12,6 +12,9 @@ public enum RenderError: Error, Equatable, Sendable {
     case missingPartial(String)
     /// Partials nest deeper than ``Template/maxDepth`` (probably a recursion).
     case tooDeep
+    /// The output passed ``Template/maxOutputBytes`` (a partial that includes itself
+    /// more than once grows exponentially long before it nests too deeply).
+    case tooLarge
 }
 
 /// Looks up partials by name; parsed once by whoever provides them.
@@ -28,6 +31,8 @@ public struct PartialDictionary: PartialProvider {
 
 extension Template {
     public static let maxDepth = 64
+    /// No message is this long (mail clients cut HTML at about 100 KB).
+    public static let maxOutputBytes = 4 << 20
 
     /// Renders with Mustache's lenient rules: a missing variable or partial renders as
     /// nothing (as the spec requires).
@@ -73,6 +78,8 @@ private struct Renderer {
 
     mutating func render(_ nodes: [Template.Node]) throws(RenderError) {
         for node in nodes {
+            // Every append is bounded (template text, one value), so checking here bounds the output.
+            if output.utf8.count > Template.maxOutputBytes { throw .tooLarge }
             switch node {
             case .text(let text):
                 emitTemplateText(text)
