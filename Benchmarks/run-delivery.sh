@@ -31,23 +31,46 @@ pids+=($!)
 wait_port 12525
 echo "{}" > "$work/herald.json"
 
-run() {  # label, load arguments...
-  local label=$1; shift
-  rm -f "$work"/herald.db*
-  HERALD_WEBHOOK_SECRET=$secret HERALD_LISTEN=127.0.0.1:18789 HERALD_DATABASE="$work/herald.db" HERALD_LOG_LEVEL=warning \
-    HERALD_CONFIG="$work/herald.json" HERALD_TEMPLATES="$root/templates" HERALD_WORKERS=${WORKERS:-8} \
-    HERALD_SMTP_URL="smtp://127.0.0.1:12525/bench.local?disable_starttls=true" \
-    "$root/.build/release/herald" serve 2>"$work/herald-$label.log" &
-  local pid=$!
-  wait_port 18789
-  "$load" --port 18789 --secret $secret --body "$body" --label "$label" --warmup 0 "$@" > "$work/load-$label.json"
+if [ ! -x "$here/.venv/bin/uvicorn" ]; then
+  python3 -m venv "$here/.venv"
+  "$here/.venv/bin/pip" install -q svix==2.9.1 uvicorn==0.54.0
+fi
+
+run() {  # system (herald|peer), label, load arguments...
+  local system=$1 label=$2; shift 2
+  local db="$work/$system.db" port pids_here=()
+  rm -f "$work"/"$system".db*
+  if [ "$system" = herald ]; then
+    port=18789
+    HERALD_WEBHOOK_SECRET=$secret HERALD_LISTEN=127.0.0.1:$port HERALD_DATABASE="$db" HERALD_LOG_LEVEL=warning \
+      HERALD_CONFIG="$work/herald.json" HERALD_TEMPLATES="$root/templates" HERALD_WORKERS=${WORKERS:-8} \
+      HERALD_SMTP_URL="smtp://127.0.0.1:12525/bench.local?disable_starttls=true" \
+      "$root/.build/release/herald" serve 2>"$work/herald-$label.log" &
+    pids_here+=($!)
+    wait_port $port
+  else
+    # The peer: svix_peer.py under uvicorn (2 workers) takes the webhooks in; one
+    # delivery_peer.py per core sends them.
+    port=18790
+    (cd "$here/peer" && HERALD_PEER_SECRET=$secret HERALD_PEER_DB="$db" \
+      exec "$here/.venv/bin/uvicorn" svix_peer:app --host 127.0.0.1 --port $port --workers 2 --log-level warning \
+      --no-access-log 2>"$work/peer-$label.log") &
+    pids_here+=($!)
+    wait_port $port
+    sleep 1
+    for _ in 1 2; do
+      "$here/.venv/bin/python" "$here/peer/delivery_peer.py" "$db" 127.0.0.1 12525 2>>"$work/peer-$label.log" &
+      pids_here+=($!)
+    done
+  fi
+  "$load" --port $port --secret $secret --body "$body" --label "$label" --warmup 0 "$@" > "$work/load-$system-$label.json"
   # Wait until every stored message is sent (or 60 s).
   for _ in $(seq 1 600); do
-    left=$(sqlite3 "$work/herald.db" "SELECT COUNT(*) FROM messages WHERE status IN ('queued','sending','retrying')")
+    left=$(sqlite3 "$db" "SELECT COUNT(*) FROM messages WHERE status IN ('queued','sending','retrying')")
     [ "$left" = "0" ] && break
     sleep 0.1
   done
-  sqlite3 -json "$work/herald.db" "
+  sqlite3 -json "$db" "
     WITH done AS (
       SELECT m.created_at AS created, a.started_at + a.duration_ms AS accepted
       FROM messages m JOIN attempts a ON a.message_id = m.id AND a.outcome = 'delivered')
@@ -59,27 +82,37 @@ run() {  # label, load arguments...
     FROM done" | python3 -c "
 import json, sys
 row = json.load(sys.stdin)[0]
-load = json.load(open('$work/load-$label.json'))
-row.update({'label': '$label', 'round': $round, 'webhooks_per_s': load['rps'], 'webhook_errors': load['errors']})
+load = json.load(open('$work/load-$system-$label.json'))
+row.update({'system': '$system', 'label': '$label', 'round': $round, 'webhooks_per_s': load['rps'], 'webhook_errors': load['errors']})
 print(json.dumps(row))" | tee -a "$out"
-  kill $pid; wait $pid 2>/dev/null || true
+  kill "${pids_here[@]}" 2>/dev/null; wait "${pids_here[@]}" 2>/dev/null || true
+  pkill -f "uvicorn svix_peer:app" 2>/dev/null || true
 }
 
 : > "$out"
 for round in $(seq 1 "$rounds"); do
-  run throughput --connections 16 --seconds "$seconds" --max-requests 150000
-  run steady-200 --connections 8 --seconds "$seconds" --rate 200 --max-requests 5000
+  for system in herald peer; do
+    run $system throughput --connections 16 --seconds "$seconds" --max-requests 150000
+    run $system steady-200 --connections 8 --seconds "$seconds" --rate 200 --max-requests 5000
+  done
 done
 
 python3 - "$out" <<'PY'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
-print("\nmedians over the rounds")
-print("run           rounds  sent/round  not sent  messages/s  webhooks/s  p50 ms  p99 ms")
+print("\nmedians over the rounds (each round runs Herald and the peer back to back)")
+print("system  run           rounds  sent/round  not sent  messages/s  webhooks/s  p50 ms  p99 ms")
 for label in ("throughput", "steady-200"):
-    rs = [r for r in rows if r["label"] == label]
-    m = lambda key: statistics.median(r[key] for r in rs)
-    print(f"{label:<12}  {len(rs):>6}  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}  {m('messages_per_s'):>10.0f}"
-          f"  {m('webhooks_per_s'):>10.0f}  {m('p50_ms'):>6.0f}  {m('p99_ms'):>6.0f}")
+    for system in ("herald", "peer"):
+        rs = [r for r in rows if r["label"] == label and r.get("system", "herald") == system]
+        if not rs:
+            continue
+        m = lambda key: statistics.median(r[key] for r in rs)
+        print(f"{system:<6}  {label:<12}  {len(rs):>6}  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}  {m('messages_per_s'):>10.0f}"
+              f"  {m('webhooks_per_s'):>10.0f}  {m('p50_ms'):>6.0f}  {m('p99_ms'):>6.0f}")
+herald = [r["messages_per_s"] for r in rows if r["label"] == "throughput" and r.get("system") == "herald"]
+peer = [r["messages_per_s"] for r in rows if r["label"] == "throughput" and r.get("system") == "peer"]
+if herald and peer:
+    print(f"throughput, Herald / peer: {statistics.median(h / p for h, p in zip(herald, peer)):.1f}x (median of the rounds' ratios)")
 PY
 echo "results: $out"
