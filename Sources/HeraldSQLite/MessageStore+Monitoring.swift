@@ -5,9 +5,9 @@ extension MessageStore {
     /// backlog, not the history).
     public func pendingSummary() throws -> PendingSummary {
         let counts: [MessageStatus: Int] = try connection.query(
-            "SELECT status, COUNT(*) FROM messages WHERE status IN ('queued', 'sending', 'retrying') GROUP BY status"
+            "SELECT status, COUNT(*) FROM messages WHERE status IN (\(Self.statusList(MessageStatus.pending))) GROUP BY status"
         ) { row in
-            var counts: [MessageStatus: Int] = [.queued: 0, .sending: 0, .retrying: 0]
+            var counts = Dictionary(uniqueKeysWithValues: MessageStatus.pending.map { ($0, 0) })
             while try row.step() {
                 if let status = row.text(0).flatMap(MessageStatus.init(rawValue:)) { counts[status] = Int(row.int(1)) }
             }

@@ -2,7 +2,12 @@ import HeraldCore
 
 extension MessageStore {
     /// The statuses a message never leaves on its own: the only ones retention removes.
-    static let finalStatusList = MessageStatus.allCases.filter(\.isFinal).map { "'\($0.rawValue)'" }.joined(separator: ", ")
+    static let finalStatusList = statusList(MessageStatus.allCases.filter(\.isFinal))
+
+    /// `'sent', 'failed', ...` for an SQL `IN` list.
+    static func statusList(_ statuses: [MessageStatus]) -> String {
+        statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+    }
 
     /// Deletes up to `limit` messages in a final state that arrived before `cutoff` (Unix
     /// ms), with their body, history and attempts. Messages still queued, sending or

@@ -47,7 +47,7 @@ public final class Metrics: Sendable {
     public func countAttempt(
         channel: Channel, transport: String, outcome: String, status: MessageStatus, secondsSinceArrival: Double?
     ) {
-        let final = status == .sent || status == .failed || status == .expired
+        let final = status.isFinal
         state.withLock { state in
             state.attempts[AttemptKey(channel: channel, transport: transport, outcome: outcome), default: 0] += 1
             if final { state.finished[FinishedKey(channel: channel, status: status), default: 0] += 1 }
@@ -93,7 +93,7 @@ public final class Metrics: Sendable {
     public static func pendingText(_ summary: PendingSummary, now: Int64) -> String {
         var text = "# HELP herald_messages_pending Messages waiting for delivery, by status (the whole store, every process).\n"
         text += "# TYPE herald_messages_pending gauge\n"
-        for status in [MessageStatus.queued, .sending, .retrying] {
+        for status in MessageStatus.pending {
             text += "herald_messages_pending{status=\"\(status.rawValue)\"} \(summary.counts[status] ?? 0)\n"
         }
         let wait = summary.oldestQueuedDueAt.map { max(0, now - $0) } ?? 0

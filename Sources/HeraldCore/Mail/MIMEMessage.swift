@@ -110,25 +110,14 @@ public struct MIMEMessage: Sendable {
     /// Unstructured text (Subject): as is when printable ASCII that folds at its spaces
     /// into lines of 78, else encoded-words (which can break anywhere).
     public static func encodeText(_ text: String, used: Int = 0) -> String {
-        if isPlainPrintable(text) && !hasLongWord(text) { return text }
+        if isSafeAsIs(text) { return text }
         return encodedWords(text, used: used)
-    }
-
-    /// Whether a run without spaces is too long for a folded header line (78, less the
-    /// header's name): such a line could only be folded past the 998-character limit.
-    static func hasLongWord(_ text: String) -> Bool {
-        var run = 0
-        for byte in text.utf8 {
-            run = byte == 0x20 ? 0 : run + 1
-            if run > 60 { return true }
-        }
-        return false
     }
 
     /// A display name: an atom phrase, a quoted-string, or encoded-words.
     public static func encodePhrase(_ name: String) -> String {
         let text = singleLine(name)
-        guard isPlainPrintable(text), !hasLongWord(text) else { return encodedWords(text) }
+        guard isSafeAsIs(text) else { return encodedWords(text) }
         if text.utf8.allSatisfy(isAtomTextOrSpace) { return text }
         var quoted: [UInt8] = [UInt8(ascii: "\"")]
         for byte in text.utf8 {
@@ -139,12 +128,16 @@ public struct MIMEMessage: Sendable {
         return String(decoding: quoted, as: UTF8.self)
     }
 
-    /// Printable ASCII that does not look like an encoded-word (`=?`): safe in a header as is.
-    /// (A byte scan: Foundation's substring search costs more than the whole check.)
-    static func isPlainPrintable(_ text: String) -> Bool {
+    /// Whether `text` can go into a header as it is, in one byte scan: printable ASCII, not
+    /// looking like an encoded-word (`=?`), and no run without spaces over 60 characters (a
+    /// header line folds only at spaces, and must stay under 998 characters).
+    static func isSafeAsIs(_ text: String) -> Bool {
         var previous: UInt8 = 0
+        var run = 0
         for byte in text.utf8 {
             guard byte >= 0x20 && byte < 0x7F, !(previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?")) else { return false }
+            run = byte == 0x20 ? 0 : run + 1
+            if run > 60 { return false }
             previous = byte
         }
         return true

@@ -11,6 +11,9 @@
 public enum MessageStatus: String, Sendable, CaseIterable, Codable {
     case queued, sending, retrying, sent, failed, expired, cancelled, skipped
 
+    /// The states of a message still on its way: queued, sending, retrying.
+    public static let pending = allCases.filter { !$0.isFinal }
+
     /// No further transitions happen on their own from a final state.
     public var isFinal: Bool {
         switch self {
