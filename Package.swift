@@ -32,12 +32,17 @@ let package = Package(
         .target(name: "HeraldCrypto", dependencies: ["HeraldCore", "COpenSSL"], swiftSettings: strict),
         .target(name: "HeraldHTTPServer", dependencies: ["HeraldCore", "CMicroHTTPD"], swiftSettings: strict),
 
+        // The providers' pure halves: URL parsing, request builders, response classifiers.
+        .target(name: "HeraldProviders", dependencies: ["HeraldCore"], swiftSettings: strict),
+
         // Wiring, configuration and the CLI commands, as a testable library.
         .target(
             name: "HeraldApp",
-            dependencies: ["HeraldCore", "HeraldSQLite", "HeraldCurl", "HeraldCrypto", "HeraldHTTPServer"],
+            dependencies: ["HeraldCore", "HeraldProviders", "HeraldSQLite", "HeraldCurl", "HeraldCrypto", "HeraldHTTPServer"],
             swiftSettings: strict
         ),
+        // What the tests share: provider doubles on 127.0.0.1, log capture, scripted senders.
+        .target(name: "HeraldTestSupport", dependencies: ["HeraldCore", "HeraldHTTPServer"], swiftSettings: strict),
         .executableTarget(name: "herald", dependencies: ["HeraldApp"], swiftSettings: strict),
 
         .testTarget(
@@ -52,10 +57,14 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(name: "HeraldProvidersTests", dependencies: ["HeraldCore", "HeraldProviders"], swiftSettings: strict),
         .testTarget(name: "HeraldSQLiteTests", dependencies: ["HeraldCore", "HeraldSQLite"], swiftSettings: strict),
         .testTarget(
             name: "HeraldAppTests",
-            dependencies: ["HeraldCore", "HeraldApp", "HeraldCrypto", "HeraldCurl", "HeraldHTTPServer", "HeraldSQLite"],
+            dependencies: [
+                "HeraldCore", "HeraldApp", "HeraldCrypto", "HeraldCurl", "HeraldHTTPServer", "HeraldProviders", "HeraldSQLite",
+                "HeraldTestSupport",
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),

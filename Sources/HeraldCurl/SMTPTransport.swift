@@ -2,70 +2,13 @@ internal import CCurl
 import Foundation
 public import HeraldCore
 
-/// Where and how to reach the SMTP relay. The password never appears in descriptions.
-public struct SMTPSettings: Sendable, Equatable, CustomStringConvertible {
-    /// `smtp://host:587/ehlo-name` or `smtps://host:465/ehlo-name`, without credentials.
-    public var url: String
-    public var username: String?
-    public var password: String?
-    /// STARTTLS required on `smtp://` (always, unless `disable_starttls=true` for a local relay).
-    public var requireTLS: Bool
-    public var connectTimeoutSeconds = 10
-    public var responseTimeoutSeconds = 60
-    public var totalTimeoutSeconds = 120
-    /// A CA bundle to trust (tests, private relays).
-    public var caFile: String?
-
-    public init(url: String, username: String? = nil, password: String? = nil, requireTLS: Bool = true) {
-        self.url = url
-        self.username = username
-        self.password = password
-        self.requireTLS = requireTLS
-    }
-
-    /// Parses `HERALD_SMTP_URL`: `smtp[s]://[user[:password]@]host[:port][/ehlo][?disable_starttls=true]`.
-    public init(parsing text: String, ehloName: String) throws(SMTPSettingsError) {
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-            scheme == "smtp" || scheme == "smtps", let host = components.host, !host.isEmpty
-        else {
-            throw SMTPSettingsError("HERALD_SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465")
-        }
-        var disableStartTLS = false
-        for item in components.queryItems ?? [] {
-            switch item.name {
-            case "disable_starttls": disableStartTLS = item.value == "true" || item.value == "1"
-            default: throw SMTPSettingsError("HERALD_SMTP_URL: unknown parameter '\(item.name)' (only disable_starttls)")
-            }
-        }
-        let port = components.port ?? (scheme == "smtps" ? 465 : 587)
-        let path = components.path.isEmpty || components.path == "/" ? "/" + ehloName : components.path
-        let hostPart = host.contains(":") ? "[\(host)]" : host
-        self.init(
-            url: "\(scheme)://\(hostPart):\(port)\(path)", username: components.user?.removingPercentEncoding,
-            password: components.password?.removingPercentEncoding, requireTLS: scheme == "smtp" && !disableStartTLS)
-    }
-
-    /// `smtp://host:port` (no credentials), for logs.
-    public var description: String {
-        // scheme://host:port, without the EHLO path (the URL never holds credentials).
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        return String(url[..<(rest.firstIndex(of: "/") ?? url.endIndex)])
-    }
-}
-
-public struct SMTPSettingsError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Sends email through an SMTP relay with libcurl: STARTTLS required (or implicit TLS),
 /// certificates verified, AUTH PLAIN when credentials are given, per-reply and overall
 /// timeouts, and one connection reused for every message this transport sends (one
 /// transport per worker). Envelope addresses arrive validated (``MailAddress``): libcurl
-/// 7.88 would pass CR/LF through as SMTP commands.
-public final class SMTPTransport: MessageTransport {
-    public let name = "smtp"
+/// 7.88 would pass CR/LF through as SMTP commands. The transport only reports what
+/// happened (``SMTPExchange``); ``SMTPReply`` decides what it means.
+public final class SMTPTransport {
     private let settings: SMTPSettings
     private let handle: EasyHandle
 
@@ -74,37 +17,50 @@ public final class SMTPTransport: MessageTransport {
         handle = try EasyHandle()
     }
 
-    public func send(_ message: OutgoingMessage, messageID: Int64) -> DeliveryOutcome {
-        guard case .email(let envelope) = message else { return .permanent(.misconfigured, code: nil) }
-        let source = Upload(envelope.data)
+    /// Sends one message: `from` and `to` are envelope addresses (already validated), `data`
+    /// the whole RFC 5322 message.
+    public func send(from: String, to: String, data: [UInt8]) -> SMTPExchange {
+        let source = Upload(data)
         let unmanaged = Unmanaged.passRetained(source)
         defer { unmanaged.release() }
         do {
             try Self.configure(handle, settings)
-            try handle.set(CURLOPT_MAIL_FROM, "<\(envelope.from.address)>")
-            try handle.setList(CURLOPT_MAIL_RCPT, ["<\(envelope.to.address)>"])
+            try handle.set(CURLOPT_MAIL_FROM, "<\(from)>")
+            try handle.setList(CURLOPT_MAIL_RCPT, ["<\(to)>"])
             try handle.set(CURLOPT_UPLOAD, 1)
-            try handle.setOff(CURLOPT_INFILESIZE_LARGE, envelope.data.count)
-            _ = ccurl_setopt_read(handle.raw, CURLOPT_READFUNCTION, readUpload)
-            _ = ccurl_setopt_ptr(handle.raw, CURLOPT_READDATA, unmanaged.toOpaque())
-            _ = ccurl_setopt_write(handle.raw, CURLOPT_HEADERFUNCTION, collectReply)
-            _ = ccurl_setopt_ptr(handle.raw, CURLOPT_HEADERDATA, unmanaged.toOpaque())
+            try handle.setOff(CURLOPT_INFILESIZE_LARGE, data.count)
+            try handle.check(ccurl_setopt_read(handle.raw, CURLOPT_READFUNCTION, readUpload))
+            try handle.check(ccurl_setopt_ptr(handle.raw, CURLOPT_READDATA, unmanaged.toOpaque()))
+            try handle.check(ccurl_setopt_write(handle.raw, CURLOPT_HEADERFUNCTION, collectReply))
+            try handle.check(ccurl_setopt_ptr(handle.raw, CURLOPT_HEADERDATA, unmanaged.toOpaque()))
         } catch {
-            return .permanent(.misconfigured, code: nil)
+            return SMTPExchange(stage: .other(error.code))
         }
-        let result: Int
         do {
             try handle.perform()
-            result = 0
+            return SMTPExchange(stage: .accepted, replyCode: handle.responseCode(), lastReply: source.lastReply)
         } catch {
-            result = error.code
+            return SMTPExchange(stage: Self.stage(error.code), replyCode: handle.responseCode(), lastReply: source.lastReply)
         }
-        // libcurl will not send a UTF-8 address to a relay that did not offer SMTPUTF8: it
-        // stops with a send error after MAIL. The relay will not change its mind on a retry.
-        if result == Int(CURLE_SEND_ERROR.rawValue) && envelope.needsSMTPUTF8 {
-            return .permanent(.smtpUTF8Unsupported, code: nil)
+    }
+
+    /// libcurl's code for an SMTP transfer, mapped once.
+    static func stage(_ code: Int) -> SMTPExchange.Stage {
+        switch CURLcode(UInt32(code)) {
+        case CURLE_OK: .accepted
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: .resolveFailed
+        case CURLE_COULDNT_CONNECT: .connectFailed
+        case CURLE_SSL_CONNECT_ERROR: .tlsFailed(certificate: false)
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE: .tlsFailed(certificate: true)
+        case CURLE_USE_SSL_FAILED: .tlsNotOffered
+        case CURLE_LOGIN_DENIED: .loginDenied
+        case CURLE_WEIRD_SERVER_REPLY: .unexpectedReply
+        case CURLE_REMOTE_ACCESS_DENIED: .accessDenied
+        case CURLE_SEND_ERROR: .sendFailed
+        case CURLE_RECV_ERROR, CURLE_GOT_NOTHING: .receiveFailed
+        case CURLE_OPERATION_TIMEDOUT: .timedOut
+        default: .other(code)
         }
-        return SMTPReply.classify(curlCode: result, replyCode: handle.responseCode(), lastReply: source.lastReply)
     }
 
     /// What every exchange with the relay shares: where, TLS, credentials, timeouts.
@@ -132,21 +88,20 @@ public final class SMTPTransport: MessageTransport {
             try handle.set(CURLOPT_CUSTOMREQUEST, "NOOP")
             do {
                 try handle.perform()
-                return RelayProbe(outcome: .delivered(providerID: nil, code: handle.responseCode()), detail: "answered NOOP")
+                return RelayProbe(exchange: SMTPExchange(stage: .accepted, replyCode: handle.responseCode()), detail: "answered NOOP")
             } catch {
-                let outcome = SMTPReply.classify(curlCode: error.code, replyCode: handle.responseCode(), lastReply: nil)
-                return RelayProbe(outcome: outcome, detail: error.message)
+                return RelayProbe(exchange: SMTPExchange(stage: stage(error.code), replyCode: handle.responseCode()), detail: error.message)
             }
         } catch {
-            return RelayProbe(outcome: .permanent(.misconfigured, code: nil), detail: error.message)
+            return RelayProbe(exchange: SMTPExchange(stage: .other(error.code)), detail: error.message)
         }
     }
 }
 
 /// What ``SMTPTransport/probe(_:)`` found.
 public struct RelayProbe: Sendable {
-    /// `delivered` when the relay answered; else the failure a send would meet.
-    public var outcome: DeliveryOutcome
+    /// `accepted` when the relay answered; else where a send would fail.
+    public var exchange: SMTPExchange
     /// libcurl's explanation (or "answered NOOP").
     public var detail: String
 }

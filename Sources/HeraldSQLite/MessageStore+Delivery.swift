@@ -32,13 +32,14 @@ extension MessageStore {
             let message: ClaimedMessage? = try connection.query("""
                 UPDATE messages SET status = 'sending', lease_owner = ?, lease_until = ?, expires_at = ?, updated_at = ?
                 WHERE id = ? AND ((status IN ('queued', 'retrying') AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until < ?))
-                RETURNING id, channel, slug, recipient, clerk_id, attempts, created_at, expires_at
+                RETURNING id, channel, slug, recipient, clerk_id, attempts, created_at, expires_at, webhook_id
                 """, [.text(owner), .integer(leaseUntil), .integer(expiry), .integer(now), .integer(id), .integer(now), .integer(now)]
             ) { row in
                 guard try row.step(), let channel = row.text(1).flatMap(Channel.init(rawValue:)) else { return nil }
                 let message = ClaimedMessage(
                     id: row.int(0), channel: channel, slug: row.text(2), recipient: row.text(3) ?? "", clerkID: row.text(4),
-                    attempts: Int(row.int(5)), createdAt: row.int(6), expiresAt: row.int(7), payload: [])
+                    attempts: Int(row.int(5)), createdAt: row.int(6), expiresAt: row.int(7), payload: [],
+                    webhookID: row.text(8) ?? "")
                 while try row.step() {}
                 return message
             }
@@ -68,12 +69,13 @@ extension MessageStore {
         guard connection.changes == 1 else { return false }
         if attempt.outcome != "expired" {
             try connection.run("""
-                INSERT INTO attempts (message_id, number, transport, started_at, duration_ms, outcome, code, provider_id, error, template)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO attempts (message_id, number, transport, started_at, duration_ms, outcome, code, provider_id, error, template,
+                                      provider_code)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [
                     .integer(messageID), .integer(Int64(attempt.number)), .text(attempt.transport), .integer(attempt.startedAt),
                     .integer(attempt.durationMs), .text(attempt.outcome), attempt.code.map { .integer(Int64($0)) } ?? .null,
-                    .optional(attempt.providerID), .optional(attempt.error), .optional(attempt.template),
+                    .optional(attempt.providerID), .optional(attempt.error), .optional(attempt.template), .optional(attempt.providerCode),
                 ])
         }
         try recordEvent(messageID: messageID, status: result.status, detail: result.detail, at: now)
@@ -83,7 +85,7 @@ extension MessageStore {
     /// A message's attempts, oldest first.
     public func attempts(messageID: Int64) throws -> [AttemptRecord] {
         try connection.query("""
-            SELECT number, transport, started_at, duration_ms, outcome, code, provider_id, error, template
+            SELECT number, transport, started_at, duration_ms, outcome, code, provider_id, error, template, provider_code
             FROM attempts WHERE message_id = ? ORDER BY id
             """, [.integer(messageID)]
         ) { row in
@@ -92,7 +94,7 @@ extension MessageStore {
                 attempts.append(AttemptRecord(
                     number: Int(row.int(0)), transport: row.text(1) ?? "", startedAt: row.int(2), durationMs: row.int(3),
                     outcome: row.text(4) ?? "", code: row.isNull(5) ? nil : Int(row.int(5)), providerID: row.text(6),
-                    error: row.text(7), template: row.text(8)))
+                    error: row.text(7), template: row.text(8), providerCode: row.text(9)))
             }
             return attempts
         }

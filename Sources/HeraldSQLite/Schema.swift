@@ -74,6 +74,10 @@ enum Schema {
         """
         ALTER TABLE messages ADD COLUMN occurred_at INTEGER;
         """,
+        // 5: the provider's own error code with each attempt (Twilio 21211, SES MessageRejected).
+        """
+        ALTER TABLE attempts ADD COLUMN provider_code TEXT;
+        """,
     ]
 
     static func migrate(_ connection: Connection) throws {

@@ -7,7 +7,7 @@ import Testing
 
 /// Answers each send with the next scripted outcome (then the last one forever), and
 /// records what it was given.
-final class ScriptedTransport: MessageTransport, @unchecked Sendable {
+final class ScriptedTransport: MessageSender, @unchecked Sendable {
     // Only touched under `state`'s lock.
     final class Script: Sendable {
         let state: Mutex<(outcomes: [DeliveryOutcome], sent: [OutgoingMessage])>
@@ -24,7 +24,7 @@ final class ScriptedTransport: MessageTransport, @unchecked Sendable {
     let script: Script
     init(_ script: Script) { self.script = script }
 
-    func send(_ message: OutgoingMessage, messageID: Int64) -> DeliveryOutcome {
+    func send(_ message: OutgoingMessage, context: SendContext) -> DeliveryOutcome {
         if script.delay > 0 { Thread.sleep(forTimeInterval: script.delay) }
         return script.state.withLock { state in
             state.sent.append(message)
@@ -56,7 +56,7 @@ final class EngineHarness {
         engine = DeliveryEngine(
             writer: writer, templates: TemplateStore(root: folder.appendingPathComponent("templates").path),
             settings: settings, logger: Logger(label: "test", level: .debug, handler: logs),
-            makeTransport: { _ in ScriptedTransport(script) })
+            makeSender: { _ in ScriptedTransport(script) })
         try engine.start()
     }
 
@@ -191,7 +191,7 @@ final class EngineHarness {
         let harness = try EngineHarness([.delivered(providerID: "SM1", code: 201)])
         let id = try harness.enqueue("sms.created")
         _ = try harness.waitFor(id, .sent)
-        #expect(harness.script.sent.first == .sms(to: "+15555550123", text: "731055 is your verification code for Example App."))
+        #expect(harness.script.sent.first == .sms(SMS(to: "+15555550123", text: "731055 is your verification code for Example App.")))
     }
 
     @Test func manyMessagesAllSentOnce() throws {

@@ -226,14 +226,19 @@ extension Child {
         _ = good.child.wait()
         #expect(!good.child.stderr.contains("s3cret"))
 
-        // Wrong password: 535, a permanent authentication failure.
+        // Wrong password: 535 is the configuration's (say, a rotation half done): retried with
+        // backoff, so that an operator who mends the password saves the code, and loud.
         let wrong = try gateway(smtpPort: sink.port, extra: [
             "HERALD_SMTP_URL": "smtp://herald:nope@127.0.0.1:\(sink.port)", "HERALD_SMTP_CA_FILE": ca,
         ])
         #expect(try wrong.herald("simulate", "email").0 == 0)
-        #expect(try waitForStatus(wrong, 1, "failed")?["last_error"] == .string("auth_failed (535)"))
+        let retrying = try waitForStatus(wrong, 1, "retrying")
+        #expect(retrying?["status"] == .string("retrying"))
+        #expect(retrying?["last_error"] == .string("auth_failed (535)"))
+        #expect(wrong.child.waitFor(timeout: 5) { $0.stderr.contains("level=error") && $0.stderr.contains("refused Herald's credentials") })
         wrong.child.process.terminate()
         _ = wrong.child.wait()
+        #expect(!wrong.child.stderr.contains("nope"))
 
         // A certificate nobody vouches for is refused: no message goes out in clear or to an impostor.
         let untrusted = try gateway(smtpPort: sink.port, extra: ["HERALD_SMTP_URL": "smtp://herald:s3cret%20pass@127.0.0.1:\(sink.port)"])

@@ -120,7 +120,7 @@ import Testing
             Thread.sleep(forTimeInterval: 0.02)
         }
         #expect(metrics.contains("herald_webhook_requests_total{result=\"queued\"} 1\n"))
-        #expect(metrics.contains("herald_delivery_attempts_total{channel=\"email\",transport=\"outbox\",outcome=\"delivered\"} 1\n"))
+        #expect(metrics.contains("herald_delivery_attempts_total{channel=\"email\",provider=\"outbox\",transport=\"outbox\",outcome=\"delivered\"} 1\n"))
         #expect(metrics.contains("herald_messages_finished_total{channel=\"email\",status=\"sent\"} 1\n"))
         #expect(metrics.contains("herald_delivery_latency_seconds_bucket{le=\"+Inf\"} 1\n"))
         #expect(metrics.contains("# TYPE herald_delivery_latency_seconds histogram\n"))

@@ -273,7 +273,7 @@ extension Array where Element == String {
                        createdAt: 1000, expiresAt: 2000, payload: [])
     }
 
-    func email(_ message: ClaimedMessage, settings: EmailSettings = EmailSettings()) throws -> EmailEnvelope {
+    func email(_ message: ClaimedMessage, settings: EmailSettings = EmailSettings()) throws -> Email {
         let event = try JSONValue.parse(try fixture("email.created"))
         guard case .email(let envelope) = try OutgoingAssembler.assemble(
             message, event: event, composed: composed, settings: settings, now: 1_787_303_700_000, boundary: "b1")
@@ -283,7 +283,7 @@ extension Array where Element == String {
 
     @Test func senderAndReplyToFromClerksNamesAtTheAppDomain() throws {
         let envelope = try email(claimed())
-        let text = String(decoding: envelope.data, as: UTF8.self)
+        let text = String(decoding: envelope.mime(), as: UTF8.self)
         #expect(envelope.from.address == "notifications@example.com")
         #expect(text.contains("From: Example App <notifications@example.com>\r\n"))
         #expect(text.contains("Reply-To: Example App <support@example.com>\r\n"))
@@ -297,7 +297,7 @@ extension Array where Element == String {
         let envelope = try email(claimed(recipient: "josé@bücher.example"))
         #expect(envelope.to.address == "josé@xn--bcher-kva.example")
         #expect(envelope.needsSMTPUTF8)
-        let text = String(decoding: envelope.data, as: UTF8.self)
+        let text = String(decoding: envelope.mime(), as: UTF8.self)
         #expect(text.contains("To: <josé@xn--bcher-kva.example>\r\n"))
         let lines = text.components(separatedBy: "\r\n")
         #expect(lines.filter { !$0.hasPrefix("To: ") }.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } })
@@ -308,7 +308,7 @@ extension Array where Element == String {
     func aClerkIDThatIsNotPlainASCIIIsNotCopiedIntoTheMessageID(_ clerkID: String?) throws {
         let envelope = try email(claimed(clerkID: clerkID))
         #expect(envelope.messageID == "herald-7.1000@example.com")
-        #expect(envelope.data.allSatisfy { $0 < 0x80 })
+        #expect(envelope.mime().allSatisfy { $0 < 0x80 })
     }
 
     @Test func unusableRecipientsAndMissingSenderAreClearErrors() throws {

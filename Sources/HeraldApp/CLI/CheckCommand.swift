@@ -42,12 +42,12 @@ enum CheckCommand {
         let how = (smtp.url.hasPrefix("smtps:") ? "implicit TLS" : smtp.requireTLS ? "STARTTLS" : "no TLS")
             + (smtp.username.map { ", AUTH as \($0)" } ?? "")
         let probe = SMTPTransport.probe(smtp)
-        switch probe.outcome {
+        switch SMTPReply.classify(probe.exchange) {
         case .delivered:
             output.write("relay: ok (\(smtp), \(how))\n")
             return true
-        case .retryable(let failure, let code, _), .permanent(let failure, let code):
-            output.write("problem: relay \(smtp) (\(how)): \(failure.rawValue)\(code.map { " (\($0))" } ?? ""): \(probe.detail)\n")
+        case .failed(let failure):
+            output.write("problem: relay \(smtp) (\(how)): \(failure.reason): \(probe.detail)\n")
             return false
         }
     }

@@ -42,15 +42,11 @@ enum ServeCommand {
         }
         let templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath, logger: logger)
         let loaded = templates.reload()
-        let outboxPath = configuration.outboxPath
-        let smtp = configuration.smtp
+        let providers = configuration.providers
         let metrics = Metrics()
         let engine = DeliveryEngine(
             writer: writer, templates: templates, settings: configuration.delivery, logger: logger, metrics: metrics,
-            makeTransport: { channel in
-                if channel == .email, let smtp { return try SMTPTransport(settings: smtp) }
-                return OutboxTransport(root: outboxPath)
-            })
+            makeSender: { channel in try providers.makeSender(providers.route(for: channel)[0]) })
         if delivers {
             do {
                 try engine.start()
@@ -83,7 +79,7 @@ enum ServeCommand {
             "secrets": "\(configuration.secrets.count) from \(configuration.secretSource ?? "?")",
             "templates": "\(loaded.inventory.count) in \(configuration.templatesPath)",
             "delivery": delivers
-                ? "email \(configuration.smtp.map { "via \($0)" } ?? "to outbox") sms to outbox \(configuration.outboxPath), \(configuration.delivery.workers) workers"
+                ? "email via \(providers.summary(for: .email)); sms via \(providers.summary(for: .sms)); \(configuration.delivery.workers) workers"
                 : "off (intake only)",
             "retention": configuration.retention.map(formatDuration) ?? "off",
         ]

@@ -19,7 +19,7 @@ enum ShowCommand {
                 "{\"at\":\(JSONValue.quote(Timestamps.iso8601(milliseconds: event.at))),\"status\":\(JSONValue.quote(event.status.rawValue)),\"detail\":\(event.detail.map(JSONValue.quote) ?? "null")}"
             }
             let attemptObjects = attempts.map { attempt in
-                "{\"number\":\(attempt.number),\"transport\":\(JSONValue.quote(attempt.transport)),\"started_at\":\(JSONValue.quote(Timestamps.iso8601(milliseconds: attempt.startedAt))),\"duration_ms\":\(attempt.durationMs),\"outcome\":\(JSONValue.quote(attempt.outcome)),\"code\":\(attempt.code.map(String.init) ?? "null"),\"provider_id\":\(attempt.providerID.map(JSONValue.quote) ?? "null"),\"error\":\(attempt.error.map(JSONValue.quote) ?? "null"),\"template\":\(attempt.template.map(JSONValue.quote) ?? "null")}"
+                "{\"number\":\(attempt.number),\"provider\":\(JSONValue.quote(attempt.transport)),\"transport\":\(JSONValue.quote(attempt.transport)),\"started_at\":\(JSONValue.quote(Timestamps.iso8601(milliseconds: attempt.startedAt))),\"duration_ms\":\(attempt.durationMs),\"outcome\":\(JSONValue.quote(attempt.outcome)),\"code\":\(attempt.code.map(String.init) ?? "null"),\"provider_id\":\(attempt.providerID.map(JSONValue.quote) ?? "null"),\"provider_code\":\(attempt.providerCode.map(JSONValue.quote) ?? "null"),\"error\":\(attempt.error.map(JSONValue.quote) ?? "null"),\"template\":\(attempt.template.map(JSONValue.quote) ?? "null")}"
             }
             var extra = [("history", "[" + events.joined(separator: ",") + "]"), ("attempts", "[" + attemptObjects.joined(separator: ",") + "]")]
             extra.append(("template", composed.map { JSONValue.quote($0.sourceDescription) } ?? "null"))
@@ -51,11 +51,12 @@ enum ShowCommand {
         if !attempts.isEmpty {
             output.write("\nattempts:\n")
             output.write(Table.render(
-                [["  #", "STARTED", "TRANSPORT", "MS", "OUTCOME", "CODE", "PROVIDER ID", "ERROR", "CONTENT"]]
+                [["  #", "STARTED", "PROVIDER", "MS", "OUTCOME", "CODE", "PROVIDER ID", "ERROR", "CONTENT"]]
                     + attempts.map { attempt in
                         [
                             "  \(attempt.number)", Timestamps.short(milliseconds: attempt.startedAt), attempt.transport, String(attempt.durationMs),
-                            attempt.outcome, attempt.code.map(String.init) ?? "-", attempt.providerID ?? "-", attempt.error ?? "-",
+                            attempt.outcome, [attempt.code.map(String.init), attempt.providerCode].compactMap { $0 }.joined(separator: " ").nonEmpty ?? "-",
+                            attempt.providerID ?? "-", attempt.error ?? "-",
                             attempt.template ?? "-",
                         ]
                     }))

@@ -1,7 +1,8 @@
 import Foundation
 public import HeraldCore
 public import HeraldHTTPServer
-public import HeraldCurl
+import HeraldCurl
+public import HeraldProviders
 
 /// Herald's settings: environment variables first (twelve-factor), a JSON file for
 /// structure, embedded defaults for everything else. Secrets come only from the
@@ -21,13 +22,19 @@ public struct Configuration: Sendable {
     public var localePath = "user.public_metadata.locale"
     /// Where the outbox transport writes messages.
     public var outboxPath = "var/outbox"
-    /// Sender settings (`HERALD_EMAIL_FROM`, `HERALD_EMAIL_DOMAIN`).
-    public var email = EmailSettings()
-    /// Workers, leases, retries, expiry.
+    /// Workers, leases, retries, expiry, and the sender (`HERALD_EMAIL_FROM`,
+    /// `HERALD_EMAIL_DOMAIN` in `delivery.email`).
     public var delivery = DeliveryEngine.Settings()
-    /// The SMTP relay (`HERALD_SMTP_URL`, environment only: it holds credentials); nil
-    /// means email goes to the outbox.
-    public var smtp: SMTPSettings?
+    /// Email providers in failover order: `HERALD_EMAIL_URL`, then `HERALD_SMTP_URL`
+    /// (environment only: they hold credentials). Empty: the outbox.
+    public var emailProviders: [ProviderDefinition] = []
+    /// SMS providers in failover order (`HERALD_SMS_URL`). Empty: the outbox.
+    public var smsProviders: [ProviderDefinition] = []
+    /// A CA bundle the HTTP providers' certificates are checked against (`HERALD_HTTP_CA_FILE`).
+    public var httpCAFile: String?
+    /// How long one HTTP provider request may take in all (`delivery.provider_timeout_seconds`);
+    /// connecting gets at most 10 s of it.
+    public var providerTimeoutSeconds = 30
     /// How long messages in a final state are kept, in milliseconds (`HERALD_RETENTION`,
     /// `retention`); nil keeps them for ever.
     public var retention: Int64? = Configuration.defaultRetention
@@ -42,6 +49,21 @@ public struct Configuration: Sendable {
     public var configFile: String?
 
     public init() {}
+
+    /// The first SMTP relay among the email providers (for `herald check --relay`).
+    public var smtp: SMTPSettings? {
+        for case .smtp(_, let settings) in emailProviders { return settings }
+        return nil
+    }
+
+    /// What the delivery engine sends through.
+    public var providers: DeliveryProviders {
+        var http = HTTPTransportSettings()
+        http.caFile = httpCAFile
+        http.totalTimeoutMilliseconds = providerTimeoutSeconds * 1000
+        http.connectTimeoutMilliseconds = min(10, providerTimeoutSeconds) * 1000
+        return DeliveryProviders(email: emailProviders, sms: smsProviders, outboxPath: outboxPath, http: http)
+    }
 
     /// Whether the configured secrets are exactly the development secret.
     public var usesDevelopmentSecret: Bool {
@@ -78,8 +100,8 @@ public struct Configuration: Sendable {
             case "templates": templatesPath = try Self.string(value, key, path)
             case "locale_path": localePath = try Self.string(value, key, path)
             case "outbox": outboxPath = try Self.string(value, key, path)
-            case "email_from": email.from = try Self.mailbox(try Self.string(value, key, path), key)
-            case "email_domain": email.domain = try Self.domain(try Self.string(value, key, path), key)
+            case "email_from": delivery.email.from = try Self.mailbox(try Self.string(value, key, path), key)
+            case "email_domain": delivery.email.domain = try Self.domain(try Self.string(value, key, path), key)
             case "delivery": try applyDelivery(value, path: path)
             case "log_level": logLevel = try Self.level(try Self.string(value, key, path))
             case "retention": retention = try Self.retention(try Self.string(value, key, path), "\(path): \"retention\"")
@@ -96,9 +118,9 @@ public struct Configuration: Sendable {
                     default: throw ConfigurationError("\(path): unknown setting \"http.\(limit)\"")
                     }
                 }
-            case "webhook_secret", "webhook_secrets", "secret", "secrets", "smtp_url":
+            case "webhook_secret", "webhook_secrets", "secret", "secrets", "smtp_url", "email_url", "sms_url":
                 throw ConfigurationError(
-                    "\(path): secrets are not read from files; set HERALD_WEBHOOK_SECRET or HERALD_SMTP_URL in the environment")
+                    "\(path): secrets are not read from files; set HERALD_WEBHOOK_SECRET, HERALD_EMAIL_URL, HERALD_SMS_URL or HERALD_SMTP_URL in the environment")
             default:
                 throw ConfigurationError("\(path): unknown setting \"\(key)\"")
             }
@@ -116,19 +138,38 @@ public struct Configuration: Sendable {
         if let templates = value("HERALD_TEMPLATES") { templatesPath = templates }
         if let locale = value("HERALD_LOCALE_PATH") { localePath = locale }
         if let outbox = value("HERALD_OUTBOX") { outboxPath = outbox }
-        if let from = value("HERALD_EMAIL_FROM") { email.from = try Self.mailbox(from, "HERALD_EMAIL_FROM") }
-        if let domain = value("HERALD_EMAIL_DOMAIN") { email.domain = try Self.domain(domain, "HERALD_EMAIL_DOMAIN") }
-        if let url = value("HERALD_SMTP_URL") {
-            let helo = value("HERALD_SMTP_HELO") ?? ProcessInfo.processInfo.hostName
-            do {
-                smtp = try SMTPSettings(parsing: url, ehloName: helo)
-            } catch {
-                throw ConfigurationError(error.description)
+        if let from = value("HERALD_EMAIL_FROM") { delivery.email.from = try Self.mailbox(from, "HERALD_EMAIL_FROM") }
+        if let domain = value("HERALD_EMAIL_DOMAIN") { delivery.email.domain = try Self.domain(domain, "HERALD_EMAIL_DOMAIN") }
+        var smtpCAFile: String?
+        if let caFile = value("HERALD_SMTP_CA_FILE") {
+            guard FileManager.default.isReadableFile(atPath: caFile) else { throw ConfigurationError("HERALD_SMTP_CA_FILE: cannot read \(caFile)") }
+            smtpCAFile = caFile
+        }
+        if let caFile = value("HERALD_HTTP_CA_FILE") {
+            guard FileManager.default.isReadableFile(atPath: caFile) else { throw ConfigurationError("HERALD_HTTP_CA_FILE: cannot read \(caFile)") }
+            httpCAFile = caFile
+        }
+        let providerEnvironment = ProviderEnvironment(ehloName: value("HERALD_SMTP_HELO") ?? ProcessInfo.processInfo.hostName, smtpCAFile: smtpCAFile)
+        do throws(ProviderSetupError) {
+            emailProviders = []
+            if let urls = value("HERALD_EMAIL_URL") {
+                emailProviders = try ProviderCatalog.providers(urls, channel: .email, variable: "HERALD_EMAIL_URL", environment: providerEnvironment)
             }
-            if let caFile = value("HERALD_SMTP_CA_FILE") {
-                guard FileManager.default.isReadableFile(atPath: caFile) else { throw ConfigurationError("HERALD_SMTP_CA_FILE: cannot read \(caFile)") }
-                smtp?.caFile = caFile
+            if let url = value("HERALD_SMTP_URL") {
+                guard url.lowercased().hasPrefix("smtp://") || url.lowercased().hasPrefix("smtps://"), !url.contains(" ") else {
+                    throw ProviderSetupError(variable: "HERALD_SMTP_URL", url: "", problem: "must be one smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587")
+                }
+                let relay = try ProviderCatalog.providers(url, channel: .email, variable: "HERALD_SMTP_URL", environment: providerEnvironment)
+                guard !emailProviders.contains(where: { $0.name == relay.first?.name }) else {
+                    throw ProviderSetupError(variable: "HERALD_SMTP_URL", url: "", problem: "HERALD_EMAIL_URL already has a provider named smtp; give one a ?name=")
+                }
+                emailProviders += relay
             }
+            if let urls = value("HERALD_SMS_URL") {
+                smsProviders = try ProviderCatalog.providers(urls, channel: .sms, variable: "HERALD_SMS_URL", environment: providerEnvironment)
+            }
+        } catch {
+            throw ConfigurationError(error.description)
         }
         if let workers = value("HERALD_WORKERS") {
             guard let count = Int(workers), (1...256).contains(count) else { throw ConfigurationError("HERALD_WORKERS must be a whole number from 1 to 256") }
@@ -154,6 +195,7 @@ public struct Configuration: Sendable {
             switch key {
             case "workers": delivery.workers = min(try Self.positive(setting, "delivery.workers", path), 256)
             case "max_attempts": delivery.policy.maxAttempts = try Self.positive(setting, "delivery.max_attempts", path)
+            case "provider_timeout_seconds": providerTimeoutSeconds = min(try Self.positive(setting, "delivery.provider_timeout_seconds", path), 300)
             case "lease_seconds": delivery.leaseMilliseconds = Int64(try Self.positive(setting, "delivery.lease_seconds", path)) * 1000
             case "retry_base_seconds": delivery.policy.baseDelay = Int64(try Self.positive(setting, "delivery.retry_base_seconds", path)) * 1000
             case "retry_max_seconds": delivery.policy.maxDelay = Int64(try Self.positive(setting, "delivery.retry_max_seconds", path)) * 1000

@@ -17,8 +17,8 @@ public final class DeliveryEngine: Sendable {
         public init() {}
     }
 
-    /// Makes one transport for a channel; called once per worker and channel.
-    public typealias TransportFactory = @Sendable (Channel) throws -> any MessageTransport
+    /// Makes one sender for a channel; called once per worker and channel.
+    public typealias SenderFactory = @Sendable (Channel) throws -> any MessageSender
 
     private final class Shared: @unchecked Sendable {
         // Every var is guarded by `condition`.
@@ -46,7 +46,7 @@ public final class DeliveryEngine: Sendable {
     private let writer: StoreWriter
     private let templates: TemplateStore
     private let settings: Settings
-    private let makeTransport: TransportFactory
+    private let makeSender: SenderFactory
     private let logger: Logger
     private let shared = Shared()
     private let renewal = Renewal()
@@ -56,14 +56,14 @@ public final class DeliveryEngine: Sendable {
 
     public init(
         writer: StoreWriter, templates: TemplateStore, settings: Settings, logger: Logger, metrics: Metrics = Metrics(),
-        makeTransport: @escaping TransportFactory
+        makeSender: @escaping SenderFactory
     ) {
         self.writer = writer
         self.metrics = metrics
         self.templates = templates
         self.settings = settings
         self.logger = logger
-        self.makeTransport = makeTransport
+        self.makeSender = makeSender
         self.owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(Clock.nowMilliseconds())"
     }
 
@@ -248,7 +248,7 @@ public final class DeliveryEngine: Sendable {
 
     private func work() {
         defer { finished() }
-        var transports: [Channel: any MessageTransport] = [:]
+        var senders: [Channel: any MessageSender] = [:]
         while true {
             shared.condition.lock()
             while shared.jobs.isEmpty && !shared.stopping { shared.condition.wait() }
@@ -260,7 +260,7 @@ public final class DeliveryEngine: Sendable {
             shared.busy += 1
             shared.condition.unlock()
 
-            deliver(job, transports: &transports)
+            deliver(job, senders: &senders)
 
             shared.condition.lock()
             shared.busy -= 1
@@ -270,7 +270,7 @@ public final class DeliveryEngine: Sendable {
         }
     }
 
-    private func deliver(_ message: ClaimedMessage, transports: inout [Channel: any MessageTransport]) {
+    private func deliver(_ message: ClaimedMessage, senders: inout [Channel: any MessageSender]) {
         let started = Clock.nowMilliseconds()
         var machine = DeliveryStateMachine(status: .queued, attempts: message.attempts, expiresAt: message.expiresAt, policy: settings.policy)
         var metadata: Logger.Metadata = ["message.id": String(message.id), "message.channel": message.channel.rawValue]
@@ -282,7 +282,8 @@ public final class DeliveryEngine: Sendable {
         }
         let number = machine.attempts
         var template: String?
-        var transportName = "-"
+        var senderName = "-"
+        var senderKind = "-"
         let outcome: DeliveryOutcome
         do {
             let composed: ComposedMessage
@@ -295,63 +296,76 @@ public final class DeliveryEngine: Sendable {
             template = composed.sourceDescription
             let outgoing = try OutgoingAssembler.assemble(
                 message, event: event, composed: composed, settings: settings.email, now: started, boundary: Self.boundary())
-            let transport: any MessageTransport
-            if let existing = transports[message.channel] {
-                transport = existing
+            let sender: any MessageSender
+            if let existing = senders[message.channel] {
+                sender = existing
             } else {
                 do {
-                    transport = try makeTransport(message.channel)
+                    sender = try makeSender(message.channel)
                 } catch {
                     throw AssemblyError(.misconfigured, "\(error)")
                 }
-                transports[message.channel] = transport
+                senders[message.channel] = sender
             }
-            transportName = transport.name
-            outcome = transport.send(outgoing, messageID: message.id)
+            senderName = sender.name
+            senderKind = sender.kind
+            let context = SendContext(
+                messageID: message.id, webhookID: message.webhookID, clerkID: message.clerkID, slug: message.slug, attempt: number,
+                now: started, templateData: event["data"]?["data"])
+            outcome = sender.send(outgoing, context: context)
         } catch let error as AssemblyError {
-            outcome = .permanent(error.code, code: nil)
-            metadata["error.detail"] = error.detail
+            outcome = .failed(Failure(error.code, scope: .recipient, detail: error.detail))
         } catch {
-            outcome = .permanent(.internalError, code: nil)
+            outcome = .failed(Failure(.internalError, scope: .recipient))
         }
         let finished = Clock.nowMilliseconds()
         let action = machine.attemptFinished(outcome, now: finished, random: Double.random(in: 0..<1))
         var attempt = AttemptRecord(
-            number: number, transport: transportName, startedAt: started, durationMs: finished - started, outcome: "", code: outcome.code,
-            template: template)
+            number: number, transport: senderName, startedAt: started, durationMs: finished - started, outcome: "", code: outcome.code,
+            template: template, providerCode: outcome.failure?.providerCode)
+        let detail = outcome.failure?.detail.map { ": \($0)" } ?? ""
         let result: AttemptResult
         switch (outcome, action) {
         case (.delivered(let providerID, _), _):
             attempt.outcome = "delivered"
             attempt.providerID = providerID
-            result = AttemptResult(status: .sent, providerID: providerID, detail: "sent via \(transportName)" + (providerID.map { " (\($0))" } ?? ""))
+            result = AttemptResult(status: .sent, providerID: providerID, detail: "sent via \(senderName)" + (providerID.map { " (\($0))" } ?? ""))
         case (_, .scheduleRetry(let at, let reason)):
             attempt.outcome = "retryable"
-            attempt.error = reason
+            attempt.error = reason + detail
             result = AttemptResult(status: .retrying, nextAttemptAt: at, lastError: reason, detail: "\(reason); next attempt in \((at - finished + 999) / 1000) s")
         case (_, .markExpired(let reason)):
             attempt.outcome = "retryable"
-            attempt.error = reason
+            attempt.error = reason + detail
             result = AttemptResult(status: .expired, lastError: reason, detail: reason)
-        case (_, .markFailed(let reason)):
-            if case .permanent = outcome { attempt.outcome = "permanent" } else { attempt.outcome = "retryable" }
-            attempt.error = reason + (metadata["error.detail"].map { ": \($0)" } ?? "")
-            result = AttemptResult(status: .failed, lastError: attempt.error, detail: attempt.error)
+        case (.failed(let failure), .markFailed(let reason)):
+            attempt.outcome = failure.scope == .recipient ? "permanent" : "retryable"
+            attempt.error = reason + detail
+            result = AttemptResult(status: .failed, lastError: reason, detail: attempt.error)
         default:
             attempt.outcome = "permanent"
             attempt.error = "internal_error"
             result = AttemptResult(status: .failed, lastError: "internal_error", detail: "unexpected state")
         }
         metadata["delivery.attempt"] = String(number)
-        metadata["delivery.transport"] = transportName
+        metadata["delivery.provider"] = senderName
         metadata["delivery.ms"] = String(finished - started)
-        record(message, attempt, result, metadata: metadata)
+        if let failure = outcome.failure {
+            metadata["delivery.scope"] = failure.scope.rawValue
+            if failure.ambiguous { metadata["delivery.ambiguous"] = "true" }
+            if failure.code == .providerAuthFailed || failure.code == .authFailed {
+                logger.error("the provider refused Herald's credentials: fix the key in the provider URL", metadata)
+            }
+        }
+        record(message, attempt, result, kind: senderKind, metadata: metadata)
     }
 
     /// Records the attempt in the next group commit without making the worker wait for it:
     /// until it is committed the message stays `sending` under this process's lease, so a
     /// crash in between means it is sent once more, never lost.
-    private func record(_ message: ClaimedMessage, _ attempt: AttemptRecord, _ result: AttemptResult, metadata: Logger.Metadata) {
+    private func record(
+        _ message: ClaimedMessage, _ attempt: AttemptRecord, _ result: AttemptResult, kind: String = "-", metadata: Logger.Metadata
+    ) {
         let owner = self.owner
         let now = Clock.nowMilliseconds()
         var metadata = metadata
@@ -368,7 +382,7 @@ public final class DeliveryEngine: Sendable {
             switch outcome {
             case .success(true):
                 metrics.countAttempt(
-                    channel: message.channel, transport: attempt.transport, outcome: attempt.outcome, status: result.status,
+                    channel: message.channel, provider: attempt.transport, transport: kind, outcome: attempt.outcome, status: result.status,
                     secondsSinceArrival: result.status == .sent
                         ? Double(attempt.startedAt + attempt.durationMs - message.createdAt) / 1000 : nil)
                 switch result.status {

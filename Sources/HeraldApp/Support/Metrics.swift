@@ -10,6 +10,7 @@ public final class Metrics: Sendable {
 
     private struct AttemptKey: Hashable {
         var channel: Channel
+        var provider: String
         var transport: String
         var outcome: String
     }
@@ -45,11 +46,11 @@ public final class Metrics: Sendable {
     /// `status`: the state the message entered; final states are counted too. For a
     /// message sent, `secondsSinceArrival` feeds the latency histogram.
     public func countAttempt(
-        channel: Channel, transport: String, outcome: String, status: MessageStatus, secondsSinceArrival: Double?
+        channel: Channel, provider: String, transport: String, outcome: String, status: MessageStatus, secondsSinceArrival: Double?
     ) {
         let final = status.isFinal
         state.withLock { state in
-            state.attempts[AttemptKey(channel: channel, transport: transport, outcome: outcome), default: 0] += 1
+            state.attempts[AttemptKey(channel: channel, provider: provider, transport: transport, outcome: outcome), default: 0] += 1
             if final { state.finished[FinishedKey(channel: channel, status: status), default: 0] += 1 }
             if let seconds = secondsSinceArrival {
                 for (index, bound) in Self.latencyBuckets.enumerated() where seconds <= bound { state.latencyCounts[index] += 1 }
@@ -66,10 +67,10 @@ public final class Metrics: Sendable {
         for key in snapshot.webhooks.keys.sorted() {
             text += "herald_webhook_requests_total{result=\(Self.quoted(key))} \(snapshot.webhooks[key]!)\n"
         }
-        text += "# HELP herald_delivery_attempts_total Delivery attempts by channel, transport and outcome.\n"
+        text += "# HELP herald_delivery_attempts_total Delivery attempts by channel, provider, transport (smtp, http, outbox) and outcome.\n"
         text += "# TYPE herald_delivery_attempts_total counter\n"
         let attempts = snapshot.attempts.map { key, count in
-            ("channel=\(Self.quoted(key.channel.rawValue)),transport=\(Self.quoted(key.transport)),outcome=\(Self.quoted(key.outcome))", count)
+            ("channel=\(Self.quoted(key.channel.rawValue)),provider=\(Self.quoted(key.provider)),transport=\(Self.quoted(key.transport)),outcome=\(Self.quoted(key.outcome))", count)
         }
         for (labels, count) in attempts.sorted(by: { $0.0 < $1.0 }) { text += "herald_delivery_attempts_total{\(labels)} \(count)\n" }
         text += "# HELP herald_messages_finished_total Messages that reached sent, failed or expired through delivery.\n"

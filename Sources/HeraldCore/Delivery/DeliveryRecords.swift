@@ -12,11 +12,14 @@ public struct ClaimedMessage: Sendable, Equatable {
     public var expiresAt: Int64
     /// The raw webhook body.
     public var payload: [UInt8]
+    /// The `svix-id` it came with.
+    public var webhookID: String
 
     public init(
         id: Int64, channel: Channel, slug: String?, recipient: String, clerkID: String?, attempts: Int, createdAt: Int64,
-        expiresAt: Int64, payload: [UInt8]
+        expiresAt: Int64, payload: [UInt8], webhookID: String = ""
     ) {
+        self.webhookID = webhookID
         self.id = id
         self.channel = channel
         self.slug = slug
@@ -40,6 +43,8 @@ public struct AttemptRecord: Sendable, Equatable {
     /// SMTP or HTTP reply code.
     public var code: Int?
     public var providerID: String?
+    /// The provider's own error code (Twilio `21211`).
+    public var providerCode: String?
     /// Failure code and short detail.
     public var error: String?
     /// Where the content came from (template or Clerk's rendering, and why).
@@ -47,8 +52,9 @@ public struct AttemptRecord: Sendable, Equatable {
 
     public init(
         number: Int, transport: String, startedAt: Int64, durationMs: Int64, outcome: String, code: Int? = nil,
-        providerID: String? = nil, error: String? = nil, template: String? = nil
+        providerID: String? = nil, error: String? = nil, template: String? = nil, providerCode: String? = nil
     ) {
+        self.providerCode = providerCode
         self.number = number
         self.transport = transport
         self.startedAt = startedAt

@@ -2,9 +2,9 @@
 ///
 /// ```
 /// queued/retrying --claim--> sending --delivered--> sent
-///                     |              --retryable--> retrying (or failed: attempts used up,
+///                     |              --failed (transient, provider)--> retrying (or failed: attempts used up,
 ///                     |                                        or expired: too old to retry)
-///                     |              --permanent--> failed
+///                     |              --failed (recipient)--> failed
 ///                     +--(too old)--> expired
 /// ```
 /// `cancel` ends `queued`/`retrying`; `retry` puts `failed`/`expired`/`cancelled` back.
@@ -58,16 +58,16 @@ public struct DeliveryStateMachine: Sendable, Equatable {
         case .delivered(let providerID, _):
             status = .sent
             return .markSent(providerID: providerID)
-        case .permanent(let code, let reply):
+        case .failed(let failure) where failure.scope == .recipient:
             status = .failed
-            return .markFailed(reason: Self.reason(code, reply))
-        case .retryable(let code, let reply, let retryAfter):
-            let reason = Self.reason(code, reply)
+            return .markFailed(reason: failure.reason)
+        case .failed(let failure):
+            let reason = failure.reason
             if attempts >= policy.maxAttempts {
                 status = .failed
                 return .markFailed(reason: "\(reason); gave up after \(attempts) attempts")
             }
-            let next = now + policy.delay(afterAttempts: attempts, retryAfter: retryAfter, random: random)
+            let next = now + policy.delay(afterAttempts: attempts, retryAfter: failure.retryAfter, random: random)
             if next >= expiresAt {
                 status = .expired
                 return .markExpired(reason: "\(reason); expired before the next attempt")
@@ -99,7 +99,4 @@ public struct DeliveryStateMachine: Sendable, Equatable {
         }
     }
 
-    static func reason(_ code: FailureCode, _ reply: Int?) -> String {
-        reply.map { "\(code.rawValue) (\($0))" } ?? code.rawValue
-    }
 }

@@ -1,28 +1,88 @@
-/// What a transport sends: a finished email (envelope and bytes) or an SMS.
+/// What a provider sends: a structured email (MIME is built only where it is needed:
+/// SMTP, SES raw) or an SMS.
 public enum OutgoingMessage: Sendable, Equatable {
-    case email(EmailEnvelope)
-    case sms(to: String, text: String)
+    case email(Email)
+    case sms(SMS)
+
+    public var channel: Channel {
+        switch self {
+        case .email: .email
+        case .sms: .sms
+        }
+    }
 }
 
-public struct EmailEnvelope: Sendable, Equatable {
+/// An email ready to send: addresses checked for the wire, subject and bodies rendered.
+public struct Email: Sendable, Equatable {
     public var from: MailAddress
     public var to: MailAddress
-    /// Without brackets.
+    public var replyTo: MailAddress?
+    public var subject: String
+    public var text: String?
+    public var html: String?
+    /// Without brackets; the same on every attempt of one message.
     public var messageID: String
-    /// The whole RFC 5322 message, CRLF line ends. 7-bit, but for a UTF-8 recipient in
-    /// the To header (RFC 6532), when ``needsSMTPUTF8``.
-    public var data: [UInt8]
+    /// Unix ms, for the Date header.
+    public var date: Int64
+    /// A random token for the multipart boundary.
+    public var boundary: String
+
+    public init(
+        from: MailAddress, to: MailAddress, replyTo: MailAddress? = nil, subject: String, text: String?, html: String?,
+        messageID: String, date: Int64, boundary: String
+    ) {
+        self.from = from
+        self.to = to
+        self.replyTo = replyTo
+        self.subject = subject
+        self.text = text
+        self.html = html
+        self.messageID = messageID
+        self.date = date
+        self.boundary = boundary
+    }
 
     /// A UTF-8 address: the relay must offer SMTPUTF8.
     public var needsSMTPUTF8: Bool { from.needsSMTPUTF8 || to.needsSMTPUTF8 }
+
+    /// The whole RFC 5322 message, CRLF line ends. 7-bit, but for a UTF-8 recipient in the
+    /// To header (RFC 6532), when ``needsSMTPUTF8``.
+    public func mime() -> [UInt8] {
+        MIMEMessage(
+            from: from, to: to, replyTo: replyTo, subject: subject, text: text, html: html, date: date, messageID: messageID,
+            boundary: boundary
+        ).build()
+    }
 }
 
-/// Sends messages. One instance per worker thread (it may hold a connection open
-/// between messages), so implementations need not be thread-safe.
-public protocol MessageTransport: AnyObject {
-    /// `smtp`, `outbox`, ... (recorded with each attempt).
+/// An SMS ready to send.
+public struct SMS: Sendable, Equatable {
+    /// E.164, with the `+`.
+    public var to: String
+    public var text: String
+
+    public init(to: String, text: String) {
+        self.to = to
+        self.text = text
+    }
+
+    /// The number without its `+`, for the APIs that want it so (Vonage, MessageBird).
+    public var toDigits: String { to.hasPrefix("+") ? String(to.dropFirst()) : to }
+}
+
+/// Sends messages through one provider. One instance per worker thread (it may hold a
+/// connection open between messages), so implementations need not be thread-safe.
+public protocol MessageSender: AnyObject {
+    /// The provider's name (`smtp`, `outbox`, `twilio`, or its `?name=`), recorded with
+    /// each attempt and used as the metrics label.
     var name: String { get }
-    func send(_ message: OutgoingMessage, messageID: Int64) -> DeliveryOutcome
+    /// How it sends: `smtp`, `http`, `outbox` (a metrics label).
+    var kind: String { get }
+    func send(_ message: OutgoingMessage, context: SendContext) -> DeliveryOutcome
+}
+
+extension MessageSender {
+    public var kind: String { name }
 }
 
 /// Sender settings for email.
@@ -50,7 +110,7 @@ public enum OutgoingAssembler {
         case .sms:
             guard Recipient.isValidPhone(claimed.recipient) else { throw AssemblyError(.badRecipient, "not an E.164 number") }
             guard let text = composed.text, !text.isEmpty else { throw AssemblyError(.noContent, "empty SMS text") }
-            return .sms(to: claimed.recipient, text: text)
+            return .sms(SMS(to: claimed.recipient, text: text))
         case .email:
             let to: MailAddress
             do {
@@ -79,10 +139,9 @@ public enum OutgoingAssembler {
             guard composed.text != nil || composed.html != nil else { throw AssemblyError(.noContent, "no body") }
             let left = claimed.clerkID.flatMap { id in id.utf8.allSatisfy { Self.isIDByte($0) } && !id.isEmpty ? id : nil } ?? "herald-\(claimed.id)"
             let messageID = "\(left).\(claimed.createdAt)@\(from.domain)"
-            let mime = MIMEMessage(
-                from: from, to: to, replyTo: replyTo, subject: subject, text: composed.text, html: composed.html, date: now,
-                messageID: messageID, boundary: boundary)
-            return .email(EmailEnvelope(from: from, to: to, messageID: messageID, data: mime.build()))
+            return .email(Email(
+                from: from, to: to, replyTo: replyTo, subject: subject, text: composed.text, html: composed.html,
+                messageID: messageID, date: now, boundary: boundary))
         }
     }
 }

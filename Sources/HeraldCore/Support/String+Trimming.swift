@@ -16,3 +16,8 @@ extension String {
         return String(scalars)
     }
 }
+
+extension String {
+    /// Nil for the empty string.
+    public var nonEmpty: String? { isEmpty ? nil : self }
+}

@@ -80,13 +80,21 @@ final class EasyHandle {
         try check(curl_easy_perform(raw))
     }
 
+    /// Whether the last transfer got as far as sending its request (connected, TLS done):
+    /// a failure after that may have reached the server.
+    func requestStarted() -> Bool {
+        var microseconds: curl_off_t = 0
+        guard ccurl_getinfo_off(raw, CURLINFO_PRETRANSFER_TIME_T, &microseconds) == CURLE_OK else { return true }
+        return microseconds > 0
+    }
+
     func responseCode() -> Int {
         var code: Int = 0
         _ = ccurl_getinfo_long(raw, CURLINFO_RESPONSE_CODE, &code)
         return code
     }
 
-    private func check(_ code: CURLcode) throws(CurlError) {
+    func check(_ code: CURLcode) throws(CurlError) {
         guard code != CURLE_OK else { return }
         let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         throw CurlError(code: Int(code.rawValue), message: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)

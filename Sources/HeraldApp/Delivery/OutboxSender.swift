@@ -1,31 +1,34 @@
 import Foundation
 public import HeraldCore
 
-/// The local transport: writes each email as `email/<id>.eml` and each SMS as
+/// The local provider: writes each email as `email/<id>.eml` and each SMS as
 /// `sms/<id>.json` under the outbox folder, durably (temporary file, fsync, rename, fsync
 /// of the folder), and counts that as delivered. The default when no provider is set, so
 /// a fresh `make run` delivers somewhere you can look.
-public final class OutboxTransport: MessageTransport {
-    public let name = "outbox"
+public final class OutboxSender: MessageSender {
+    public let name: String
+    public let kind = "outbox"
     public let root: String
 
-    public init(root: String) {
+    public init(root: String, name: String = "outbox") {
         self.root = root
+        self.name = name
     }
 
-    public func send(_ message: OutgoingMessage, messageID: Int64) -> DeliveryOutcome {
+    public func send(_ message: OutgoingMessage, context: SendContext) -> DeliveryOutcome {
+        let messageID = context.messageID
         let folder: String
         let file: String
         let bytes: [UInt8]
         switch message {
-        case .email(let envelope):
+        case .email(let email):
             folder = root + "/email"
             file = "\(messageID).eml"
-            bytes = envelope.data
-        case .sms(let to, let text):
+            bytes = email.mime()
+        case .sms(let sms):
             folder = root + "/sms"
             file = "\(messageID).json"
-            bytes = Array("{\"id\":\(messageID),\"to\":\(JSONValue.quote(to)),\"text\":\(JSONValue.quote(text))}\n".utf8)
+            bytes = Array("{\"id\":\(messageID),\"to\":\(JSONValue.quote(sms.to)),\"text\":\(JSONValue.quote(sms.text))}\n".utf8)
         }
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
