@@ -1,10 +1,14 @@
 private import COpenSSL
 public import HeraldCore
 
-/// HMAC-SHA256 through OpenSSL libcrypto's one-shot `HMAC(EVP_sha256(), ...)`.
-/// Stateless and thread-safe.
-public struct OpenSSLAuthenticator: MessageAuthenticator {
+/// HMAC-SHA256 through OpenSSL libcrypto's one-shot `HMAC(EVP_sha256(), ...)`, and SHA-256
+/// (``Digest/sha256(_:)``) for AWS Signature Version 4. Stateless and thread-safe.
+public struct OpenSSLAuthenticator: SigningPrimitives {
     public init() {}
+
+    public func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        Digest.sha256(bytes)
+    }
 
     public func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
