@@ -1,6 +1,7 @@
 import Foundation
 public import HeraldCore
 public import HeraldHTTPServer
+import HeraldCrypto
 import HeraldCurl
 public import HeraldProviders
 
@@ -62,7 +63,7 @@ public struct Configuration: Sendable {
         http.caFile = httpCAFile
         http.totalTimeoutMilliseconds = providerTimeoutSeconds * 1000
         http.connectTimeoutMilliseconds = min(10, providerTimeoutSeconds) * 1000
-        return DeliveryProviders(email: emailProviders, sms: smsProviders, outboxPath: outboxPath, http: http)
+        return DeliveryProviders(email: emailProviders, sms: smsProviders, outboxPath: outboxPath, http: http, signer: OpenSSLRequestSigner())
     }
 
     /// Whether the configured secrets are exactly the development secret.

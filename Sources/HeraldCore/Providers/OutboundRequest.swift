@@ -24,18 +24,3 @@ public enum RequestSigning: Sendable, Equatable {
     /// AWS Signature Version 4 for `service` in `region`.
     case awsSigV4(credentials: AWSCredentials, region: String, service: String)
 }
-
-/// An AWS access key. Its description never shows the secret.
-public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
-    public var accessKeyID: String
-    public var secretAccessKey: String
-    public var sessionToken: String?
-
-    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil) {
-        self.accessKeyID = accessKeyID
-        self.secretAccessKey = secretAccessKey
-        self.sessionToken = sessionToken
-    }
-
-    public var description: String { "AWSCredentials(\(accessKeyID), secret hidden)" }
-}

@@ -15,8 +15,14 @@ import email
 import email.policy
 import json
 import os
+import signal
 import sys
 import threading
+
+# Foundation's Process starts children with the spawning thread's signal mask, in which the
+# test runner blocks SIGTERM: unblock it before any thread starts, or terminate() does nothing.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 from aiosmtpd.controller import Controller
 
@@ -119,4 +125,8 @@ for attempt in range(20):
     except Exception:
         continue
 print(f"PORT {port}", flush=True)
-threading.Event().wait()
+# Ends with the test process that started it, even if that one dies without a word.
+parent = os.getppid()
+while os.getppid() == parent:
+    threading.Event().wait(0.5)
+os._exit(0)
