@@ -6,13 +6,13 @@ private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.sel
 
 /// An open SQLite database (`sqlite3 *`), closed in `deinit`. Not thread-safe: one
 /// connection belongs to one thread (opened with `SQLITE_OPEN_NOMUTEX`).
-public final class Connection {
+final class Connection {
     fileprivate let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
-    public let path: String
+    let path: String
 
     /// Opens (and creates, unless `readOnly`) the database file at `path`.
-    public init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+    init(path: String, readOnly: Bool = false) throws(SQLiteError) {
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
@@ -35,7 +35,7 @@ public final class Connection {
     }
 
     /// Runs one or more statements without results.
-    public func execute(_ sql: String) throws(SQLiteError) {
+    func execute(_ sql: String) throws(SQLiteError) {
         var errorMessage: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
         if rc != SQLITE_OK {
@@ -61,7 +61,7 @@ public final class Connection {
 
     /// Prepares (or reuses) `sql`, binds `values`, runs `body` over it, and resets the
     /// statement afterwards so that it never holds a read snapshot open.
-    public func query<T>(_ sql: String, _ values: [SQLValue] = [], _ body: (Statement) throws -> T) throws -> T {
+    func query<T>(_ sql: String, _ values: [SQLValue] = [], _ body: (Statement) throws -> T) throws -> T {
         let prepared = try statement(sql)
         defer { prepared.reset() }
         try prepared.bind(values)
@@ -69,19 +69,19 @@ public final class Connection {
     }
 
     /// Runs a statement without results.
-    public func run(_ sql: String, _ values: [SQLValue] = []) throws {
+    func run(_ sql: String, _ values: [SQLValue] = []) throws {
         try query(sql, values) { try $0.run() }
     }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    public var changes: Int { Int(sqlite3_changes(handle)) }
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    var changes: Int { Int(sqlite3_changes(handle)) }
 
     func error(_ rc: Int32, sql: String?) -> SQLiteError {
         SQLiteError(code: rc, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
 
     /// Runs `body` in a transaction, committing on success and rolling back on error.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
+    func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
         do {
             let value = try body()
@@ -98,7 +98,7 @@ public final class Connection {
 extension Connection: Sendable {}
 
 /// A prepared statement (`sqlite3_stmt *`), finalized in `deinit`.
-public final class Statement {
+final class Statement {
     private let handle: OpaquePointer
     private unowned let connection: Connection
     private let sql: String
@@ -118,7 +118,7 @@ public final class Statement {
 
     /// Binds values to `?` parameters in order.
     @discardableResult
-    public func bind(_ values: [SQLValue]) throws(SQLiteError) -> Statement {
+    func bind(_ values: [SQLValue]) throws(SQLiteError) -> Statement {
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             let rc: Int32
@@ -137,7 +137,7 @@ public final class Statement {
     }
 
     /// Steps once; true when a row is available.
-    public func step() throws(SQLiteError) -> Bool {
+    func step() throws(SQLiteError) -> Bool {
         let rc = sqlite3_step(handle)
         switch rc {
         case SQLITE_ROW: return true
@@ -147,20 +147,20 @@ public final class Statement {
     }
 
     /// Steps to completion, ignoring rows.
-    public func run() throws(SQLiteError) {
+    func run() throws(SQLiteError) {
         while try step() {}
     }
 
-    public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
 
-    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
-    public func text(_ column: Int32) -> String? {
+    func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
         return String(cString: pointer)
     }
 
-    public func blob(_ column: Int32) -> [UInt8] {
+    func blob(_ column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(handle, column))
         guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
@@ -171,11 +171,11 @@ public final class Statement {
 extension Statement: Sendable {}
 
 /// A value bound to a statement parameter.
-public enum SQLValue: Sendable, Equatable {
+enum SQLValue: Sendable, Equatable {
     case null
     case integer(Int64)
     case text(String)
     case blob([UInt8])
 
-    public static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
+    static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
 }

@@ -1,11 +1,11 @@
-public import HeraldCore
+import HeraldCore
 
 extension MessageStore {
     /// Claims up to `limit` messages that are due (queued or retrying and due, or sending
     /// with a lease that ran out): marks them `sending` under `owner` until `leaseUntil`.
     /// `maxAge` gives the age limit of a slug for messages that have no expiry yet.
-    public func claimDue(
-        now: Int64, owner: String, leaseUntil: Int64, limit: Int, maxAge: (String?) -> Int64
+    func claimDue(
+        now: Int64, owner: String, leaseUntil: Int64, limit: Int, maxAge: @Sendable (String?) -> Int64
     ) throws -> [ClaimedMessage] {
         // One index range per status, each in index order with its own LIMIT: the cost is the
         // number claimed, not the backlog (an OR across statuses made SQLite collect and sort
@@ -55,7 +55,7 @@ extension MessageStore {
     /// Records an attempt and moves its message on, if `owner` still holds it.
     /// Returns false when the lease was lost (another process took the message over).
     @discardableResult
-    public func finishAttempt(messageID: Int64, owner: String, attempt: AttemptRecord, result: AttemptResult, now: Int64) throws -> Bool {
+    func finishAttempt(messageID: Int64, owner: String, attempt: AttemptRecord, result: AttemptResult, now: Int64) throws -> Bool {
         try connection.run("""
             UPDATE messages SET status = ?, attempts = attempts + ?, next_attempt_at = ?, last_error = ?,
                 provider_id = COALESCE(?, provider_id), template = COALESCE(?, template), lease_owner = NULL,
@@ -83,7 +83,7 @@ extension MessageStore {
     }
 
     /// A message's attempts, oldest first.
-    public func attempts(messageID: Int64) throws -> [AttemptRecord] {
+    func attempts(messageID: Int64) throws -> [AttemptRecord] {
         try connection.query("""
             SELECT number, transport, started_at, duration_ms, outcome, code, provider_id, error, template, provider_code
             FROM attempts WHERE message_id = ? ORDER BY id
@@ -102,7 +102,7 @@ extension MessageStore {
 
     /// Puts failed, expired or cancelled messages back in the queue with a fresh age
     /// window; `ids` nil means every failed message. Returns the ids requeued.
-    public func retry(ids: [Int64]?, now: Int64, maxAge: (String?) -> Int64) throws -> [Int64] {
+    func retry(ids: [Int64]?, now: Int64, maxAge: (String?) -> Int64) throws -> [Int64] {
         let rows: [(Int64, String?, MessageStatus)]
         if let ids {
             rows = try ids.compactMap { id in
@@ -133,7 +133,7 @@ extension MessageStore {
     }
 
     /// Cancels queued or retrying messages. Returns the ids cancelled.
-    public func cancel(ids: [Int64], now: Int64) throws -> [Int64] {
+    func cancel(ids: [Int64], now: Int64) throws -> [Int64] {
         var cancelled: [Int64] = []
         for id in ids {
             try connection.run("""
@@ -147,35 +147,19 @@ extension MessageStore {
         return cancelled
     }
 
-    /// Makes messages left in `sending` by dead processes of this host due at once;
-    /// `isAlive` is asked about each owner (`host:pid:start`).
-    public func releaseLeases(ownedBy isDead: (String) -> Bool, now: Int64) throws -> Int {
-        let owners: [String] = try connection.query("SELECT DISTINCT lease_owner FROM messages WHERE status = 'sending' AND lease_owner IS NOT NULL") { row in
-            var owners: [String] = []
-            while try row.step() { if let owner = row.text(0) { owners.append(owner) } }
-            return owners
+    /// Extends the leases of exactly `ids`, where `owner` still holds them in `sending`,
+    /// so that a slow send or a long queue never lets another claim take a message still
+    /// being worked on.
+    func renewLeases(ids: Set<Int64>, owner: String, until: Int64) throws {
+        for id in ids {
+            try connection.run(
+                "UPDATE messages SET lease_until = ? WHERE id = ? AND status = 'sending' AND lease_owner = ? AND lease_until < ?",
+                [.integer(until), .integer(id), .text(owner), .integer(until)])
         }
-        var released = 0
-        for owner in owners where isDead(owner) {
-            try connection.run("UPDATE messages SET lease_until = 0 WHERE status = 'sending' AND lease_owner = ?", [.text(owner)])
-            released += connection.changes
-        }
-        return released
     }
 
-    /// Extends the lease of every message `owner` holds in `sending` to `until`, so that a
-    /// slow send or a long queue never lets another claim take a message still being
-    /// worked on. Returns how many were extended.
-    @discardableResult
-    public func renewLeases(owner: String, until: Int64) throws -> Int {
-        try connection.run(
-            "UPDATE messages SET lease_until = ? WHERE status = 'sending' AND lease_owner = ? AND lease_until < ?",
-            [.integer(until), .text(owner), .integer(until)])
-        return connection.changes
-    }
-
-    /// Gives back messages this `owner` claimed but never started: due again at once.
-    public func releaseLeases(ids: [Int64], owner: String) throws {
+    /// Gives back messages `owner` holds: due again at once.
+    func releaseLeases(ids: [Int64], owner: String) throws {
         for id in ids {
             try connection.run(
                 "UPDATE messages SET lease_until = 0 WHERE id = ? AND status = 'sending' AND lease_owner = ?",
@@ -184,7 +168,7 @@ extension MessageStore {
     }
 
     /// When the next message becomes due (Unix ms), if any is waiting.
-    public func nextDueAt() throws -> Int64? {
+    func nextDueAt() throws -> Int64? {
         try connection.query("""
             SELECT MIN(due) FROM (
                 SELECT MIN(next_attempt_at) AS due FROM messages WHERE status = 'queued'

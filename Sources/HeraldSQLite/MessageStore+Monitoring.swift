@@ -1,9 +1,9 @@
-public import HeraldCore
+import HeraldCore
 
 extension MessageStore {
     /// Counts the messages not yet final, from the status index (the cost follows the
     /// backlog, not the history).
-    public func pendingSummary() throws -> PendingSummary {
+    func pendingSummary() throws -> PendingSummary {
         let counts: [MessageStatus: Int] = try connection.query(
             "SELECT status, COUNT(*) FROM messages WHERE status IN (\(Self.statusList(MessageStatus.pending))) GROUP BY status"
         ) { row in

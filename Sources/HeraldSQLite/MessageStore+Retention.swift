@@ -12,7 +12,7 @@ extension MessageStore {
     /// Deletes up to `limit` messages in a final state that arrived before `cutoff` (Unix
     /// ms), with their body, history and attempts. Messages still queued, sending or
     /// retrying are never touched. Returns how many were deleted.
-    public func prune(before cutoff: Int64, limit: Int) throws -> Int {
+    func prune(before cutoff: Int64, limit: Int) throws -> Int {
         try connection.run("""
             DELETE FROM messages WHERE id IN (
                 SELECT id FROM messages WHERE created_at < ? AND status IN (\(Self.finalStatusList))
@@ -22,7 +22,7 @@ extension MessageStore {
     }
 
     /// How many messages ``prune(before:limit:)`` would delete in all.
-    public func prunableCount(before cutoff: Int64) throws -> Int {
+    func prunableCount(before cutoff: Int64) throws -> Int {
         try connection.query(
             "SELECT COUNT(*) FROM messages WHERE created_at < ? AND status IN (\(Self.finalStatusList))", [.integer(cutoff)]
         ) { row in try row.step() ? Int(row.int(0)) : 0 }

@@ -1,14 +1,14 @@
 import Foundation
-public import HeraldCore
+import HeraldCore
 
 /// The durable message log in one SQLite file (WAL, `synchronous=FULL`). Owns one
 /// connection, so it is confined to one thread: the server reaches it through
 /// ``StoreWriter``; the CLI opens its own.
-public final class MessageStore {
-    public let connection: Connection
+final class MessageStore {
+    let connection: Connection
 
     /// Opens the store at `path`, creating the folder, the file and the schema as needed.
-    public init(path: String, readOnly: Bool = false) throws {
+    init(path: String, readOnly: Bool = false) throws {
         if !readOnly {
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty {
@@ -27,7 +27,7 @@ public final class MessageStore {
 
     /// Stores a new message for `webhookID`, or returns the existing one: a webhook id is
     /// stored at most once. Must run inside a transaction (see ``StoreWriter``).
-    public func insert(webhookID: String, draft: MessageDraft, payload: [UInt8], now: Int64) throws -> InsertOutcome {
+    func insert(webhookID: String, draft: MessageDraft, payload: [UInt8], now: Int64) throws -> InsertOutcome {
         try connection.run("""
             INSERT INTO messages (webhook_id, clerk_id, event_type, channel, slug, recipient, subject, status,
                                   attempts, last_error, created_at, updated_at, next_attempt_at, occurred_at)
@@ -52,14 +52,14 @@ public final class MessageStore {
     }
 
     /// Appends to a message's history.
-    public func recordEvent(messageID: Int64, status: MessageStatus, detail: String?, at: Int64) throws {
+    func recordEvent(messageID: Int64, status: MessageStatus, detail: String?, at: Int64) throws {
         try connection.run(
             "INSERT INTO message_events (message_id, at, status, detail) VALUES (?, ?, ?, ?)",
             [.integer(messageID), .integer(at), .text(status.rawValue), .optional(detail)])
     }
 
     /// Counts an event type that Herald does not handle.
-    public func countIgnoredEvent(type: String, now: Int64) throws {
+    func countIgnoredEvent(type: String, now: Int64) throws {
         try connection.run("""
             INSERT INTO event_counters (event_type, count, last_seen_at) VALUES (?, 1, ?)
             ON CONFLICT(event_type) DO UPDATE SET count = count + 1, last_seen_at = excluded.last_seen_at
@@ -74,7 +74,7 @@ public final class MessageStore {
         """
 
     /// Messages matching `filter`, newest first.
-    public func messages(matching filter: MessageFilter) throws -> [MessageRecord] {
+    func messages(matching filter: MessageFilter) throws -> [MessageRecord] {
         var clauses: [String] = []
         var values: [SQLValue] = []
         if let status = filter.status { clauses.append("status = ?"); values.append(.text(status.rawValue)) }
@@ -94,7 +94,7 @@ public final class MessageStore {
     }
 
     /// One message by its number, webhook id (`msg_...`) or Clerk id (`ema_...`, `sms_...`).
-    public func message(_ reference: String) throws -> MessageRecord? {
+    func message(_ reference: String) throws -> MessageRecord? {
         let single: (Statement) throws -> MessageRecord? = { row in try row.step() ? Self.record(row) : nil }
         if let id = Int64(reference) {
             return try connection.query("SELECT \(Self.recordColumns) FROM messages WHERE id = ?", [.integer(id)], single)
@@ -104,38 +104,38 @@ public final class MessageStore {
             [.text(reference), .text(reference)], single)
     }
 
-    public func message(id: Int64) throws -> MessageRecord? {
+    func message(id: Int64) throws -> MessageRecord? {
         try message(String(id))
     }
 
     /// The raw webhook body stored with a message.
-    public func payload(messageID: Int64) throws -> [UInt8]? {
+    func payload(messageID: Int64) throws -> [UInt8]? {
         try connection.query("SELECT body FROM payloads WHERE message_id = ?", [.integer(messageID)]) { row in
             try row.step() ? row.blob(0) : nil
         }
     }
 
     /// A message's history, oldest first.
-    public func history(messageID: Int64) throws -> [MessageEvent] {
+    func history(messageID: Int64) throws -> [MessageEvent] {
         try connection.query(
             "SELECT id, message_id, at, status, detail FROM message_events WHERE message_id = ? ORDER BY id",
             [.integer(messageID)], Self.events)
     }
 
     /// Changes after `sequence`, oldest first (for `herald log --follow`).
-    public func events(after sequence: Int64, limit: Int = 500) throws -> [MessageEvent] {
+    func events(after sequence: Int64, limit: Int = 500) throws -> [MessageEvent] {
         try connection.query(
             "SELECT id, message_id, at, status, detail FROM message_events WHERE id > ? ORDER BY id LIMIT ?",
             [.integer(sequence), .integer(Int64(limit))], Self.events)
     }
 
     /// The newest change's sequence number (0 when empty).
-    public func latestSequence() throws -> Int64 {
+    func latestSequence() throws -> Int64 {
         try connection.query("SELECT COALESCE(MAX(id), 0) FROM message_events") { try $0.step() ? $0.int(0) : 0 }
     }
 
     /// Ignored event types and how often each came.
-    public func ignoredEventCounts() throws -> [String: Int64] {
+    func ignoredEventCounts() throws -> [String: Int64] {
         try connection.query("SELECT event_type, count FROM event_counters") { row in
             var counts: [String: Int64] = [:]
             while try row.step() { counts[row.text(0) ?? ""] = row.int(1) }
@@ -144,7 +144,7 @@ public final class MessageStore {
     }
 
     /// Number of messages per status.
-    public func statusCounts() throws -> [MessageStatus: Int64] {
+    func statusCounts() throws -> [MessageStatus: Int64] {
         try connection.query("SELECT status, COUNT(*) FROM messages GROUP BY status") { row in
             var counts: [MessageStatus: Int64] = [:]
             while try row.step() {

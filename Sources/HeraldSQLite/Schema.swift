@@ -78,6 +78,20 @@ enum Schema {
         """
         ALTER TABLE attempts ADD COLUMN provider_code TEXT;
         """,
+        // 6: delivering processes with a heartbeat, so that leases are taken over from dead
+        // ones only (host and PID alone are wrong in containers).
+        """
+        CREATE TABLE instances (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            pid_namespace TEXT NOT NULL,
+            process_start INTEGER NOT NULL,
+            started_at INTEGER NOT NULL,
+            heartbeat_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX messages_lease_owner ON messages (lease_owner) WHERE status = 'sending';
+        """,
     ]
 
     static func migrate(_ connection: Connection) throws {
@@ -88,7 +102,7 @@ enum Schema {
             let version = try version(connection)  // again, under the lock: another process may have migrated
             guard version <= migrations.count else {
                 throw SQLiteError(
-                    code: 0, message: "database schema version \(version) is newer than this Herald (\(migrations.count))")
+                    code: SQLiteError.schemaTooNewCode, message: "database schema version \(version) is newer than this Herald (\(migrations.count))")
             }
             for index in version..<migrations.count {
                 try connection.execute(migrations[index])

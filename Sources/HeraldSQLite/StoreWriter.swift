@@ -1,17 +1,20 @@
 import Foundation
-public import HeraldCore
+import HeraldCore
 
 /// Owns a ``MessageStore`` on one dedicated thread and runs write jobs with group commit:
 /// every job waiting when the thread comes round runs in one transaction (if one fails, the
 /// batch is run again with a savepoint per job, so it does not undo the others), then one
 /// commit makes them all durable, then every caller is answered. Callers never wait on Swift's cooperative pool:
 /// the blocking entry point is for C threads (the HTTP server's), the async one suspends.
-public final class StoreWriter: Sendable {
+final class StoreWriter: Sendable {
     private final class Job: @unchecked Sendable {
         // Touched only by the writer thread between submission and completion.
         let run: (MessageStore) throws -> Void
         let finish: (Result<Void, any Error>) -> Void
-        init(run: @escaping (MessageStore) throws -> Void, finish: @escaping (Result<Void, any Error>) -> Void) {
+        /// Runs outside any transaction (reads only).
+        let readOnly: Bool
+        init(readOnly: Bool = false, run: @escaping (MessageStore) throws -> Void, finish: @escaping (Result<Void, any Error>) -> Void) {
+            self.readOnly = readOnly
             self.run = run
             self.finish = finish
         }
@@ -24,14 +27,16 @@ public final class StoreWriter: Sendable {
         var jobs: [Job] = []
         var stopping = false
         var stopped = false
+        /// The most write jobs one transaction held (for tests of group commit).
+        var largestBatch = 0
     }
 
     private let queue = Queue()
     private let logger: Logger
-    public let maxBatch: Int
+    let maxBatch: Int
 
     /// Opens the store at `path` on a new thread. Throws if it cannot be opened.
-    public init(path: String, logger: Logger = .disabled, maxBatch: Int = 1024) throws {
+    init(path: String, logger: Logger = .disabled, maxBatch: Int = 1024) throws {
         self.logger = logger
         self.maxBatch = maxBatch
         let opened = Outcome<Void>()
@@ -54,22 +59,26 @@ public final class StoreWriter: Sendable {
 
     /// Runs `body` in the next group commit and returns its result once committed.
     /// Blocks the calling thread: call it from a dedicated (C) thread only.
-    public func writeBlocking<T: Sendable>(_ body: @escaping @Sendable (MessageStore) throws -> T) throws -> T {
+    func writeBlocking<T: Sendable>(_ body: @escaping @Sendable (MessageStore) throws -> T) throws -> T {
         let done = Outcome<T>()
         submit(body) { done.set($0) }
         return try done.wait().get()
     }
 
-    /// Runs `body` in the next group commit and returns its result once committed.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (MessageStore) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            submit(body) { continuation.resume(with: $0) }
-        }
+    /// Runs `body` (which only reads) on the writer thread outside any transaction, and
+    /// returns its result. Blocks the calling thread.
+    func readBlocking<T: Sendable>(_ body: @escaping @Sendable (MessageStore) throws -> T) throws -> T {
+        let done = Outcome<T>()
+        let box = Box<T>()
+        submit(Job(readOnly: true, run: { store in box.value = try body(store) }, finish: { result in
+            done.set(result.map { box.value! })
+        }))
+        return try done.wait().get()
     }
 
     /// Runs `body` in the next group commit and calls `completion` once committed (or
     /// failed), on the writer thread: keep the completion short.
-    public func submit<T: Sendable>(
+    func submit<T: Sendable>(
         _ body: @escaping @Sendable (MessageStore) throws -> T,
         completion: @escaping @Sendable (Result<T, any Error>) -> Void
     ) {
@@ -79,8 +88,15 @@ public final class StoreWriter: Sendable {
         }))
     }
 
+    /// The most write jobs one transaction has held so far.
+    var largestBatch: Int {
+        queue.condition.lock()
+        defer { queue.condition.unlock() }
+        return queue.largestBatch
+    }
+
     /// Finishes queued jobs, then closes the store. Later writes fail.
-    public func close() {
+    func close() {
         queue.condition.lock()
         queue.stopping = true
         queue.condition.broadcast()
@@ -92,7 +108,7 @@ public final class StoreWriter: Sendable {
         queue.condition.lock()
         if queue.stopping {
             queue.condition.unlock()
-            job.finish(.failure(SQLiteError(code: 0, message: "the store is closed")))
+            job.finish(.failure(SQLiteError(code: SQLiteError.closedCode, message: "the store is closed")))
             return
         }
         queue.jobs.append(job)
@@ -118,10 +134,25 @@ public final class StoreWriter: Sendable {
                 queue.condition.unlock()
                 return
             }
-            let batch = Array(queue.jobs.prefix(maxBatch))
-            queue.jobs.removeFirst(batch.count)
+            let taken = Array(queue.jobs.prefix(maxBatch))
+            queue.jobs.removeFirst(taken.count)
             queue.condition.unlock()
-            previousBatch = batch.count
+            previousBatch = taken.count
+
+            // Reads first, each on its own, outside any transaction.
+            for job in taken where job.readOnly {
+                do {
+                    try job.run(store)
+                    job.finish(.success(()))
+                } catch {
+                    job.finish(.failure(error))
+                }
+            }
+            let batch = taken.filter { !$0.readOnly }
+            if batch.isEmpty { continue }
+            queue.condition.lock()
+            queue.largestBatch = max(queue.largestBatch, batch.count)
+            queue.condition.unlock()
 
             // Fast path: the whole batch in one transaction. Jobs rarely fail; when one does,
             // the batch is rolled back and run again with a savepoint per job, so that only

@@ -1,7 +1,8 @@
 import Foundation
 import HeraldApp
 import HeraldCore
-import HeraldSQLite
+@testable import HeraldSQLite
+import HeraldTestSupport
 import Synchronization
 import Testing
 
@@ -36,7 +37,7 @@ final class ScriptedTransport: MessageSender, @unchecked Sendable {
 /// A store, a template folder and an engine with a scripted transport.
 final class EngineHarness {
     let folder: URL
-    let writer: StoreWriter
+    let store: SQLiteStore
     let engine: DeliveryEngine
     let script: ScriptedTransport.Script
     let logs = MemoryLogHandler()
@@ -46,7 +47,7 @@ final class EngineHarness {
         lease: Int64 = 5_000, sendDelay: Double = 0
     ) throws {
         folder = try temporaryFolder()
-        writer = try StoreWriter(path: folder.appendingPathComponent("herald.db").path)
+        store = try SQLiteStore(path: folder.appendingPathComponent("herald.db").path)
         let script = ScriptedTransport.Script(outcomes, delay: sendDelay)
         self.script = script
         var settings = DeliveryEngine.Settings()
@@ -54,7 +55,7 @@ final class EngineHarness {
         settings.policy = policy
         settings.leaseMilliseconds = lease
         engine = DeliveryEngine(
-            writer: writer, templates: TemplateStore(root: folder.appendingPathComponent("templates").path),
+            queue: store, templates: TemplateStore(root: folder.appendingPathComponent("templates").path),
             settings: settings, logger: Logger(label: "test", level: .debug, handler: logs),
             makeSender: { _ in ScriptedTransport(script) })
         try engine.start()
@@ -62,20 +63,20 @@ final class EngineHarness {
 
     deinit {
         engine.stop()
-        writer.close()
+        store.close()
     }
 
     @discardableResult
     func enqueue(_ file: String = "email.created", id: String = UUID().uuidString, createdAt: Int64 = Clock.nowMilliseconds()) throws -> Int64 {
         let body = try freshFixture(file, at: createdAt)
         guard case .record(let draft) = ClerkEvent.decide(body: body) else { throw CommandError("not a message") }
-        let outcome = try writer.writeBlocking { try $0.insert(webhookID: id, draft: draft, payload: body, now: createdAt) }
+        let outcome = try store.insertAndWait(draft, webhookID: id, payload: body, at: createdAt)
         engine.notify()
         return outcome.id
     }
 
     func record(_ id: Int64) throws -> MessageRecord? {
-        try writer.writeBlocking { try $0.message(id: id) }
+        try store.message(id: id)
     }
 
     func waitFor(_ id: Int64, _ status: MessageStatus, timeout: Double = 10) throws -> MessageRecord? {
@@ -88,7 +89,7 @@ final class EngineHarness {
     }
 
     func attempts(_ id: Int64) throws -> [AttemptRecord] {
-        try writer.writeBlocking { try $0.attempts(messageID: id) }
+        try store.attempts(messageID: id)
     }
 }
 
@@ -108,7 +109,7 @@ final class EngineHarness {
         guard case .email(let envelope)? = harness.script.sent.first else { Issue.record("no email"); return }
         #expect(envelope.to.address == "user@example.com")
         #expect(envelope.from.headerValue == "Example App <notifications@example.com>")
-        let history = try harness.writer.writeBlocking { try $0.history(messageID: id) }.map(\.status)
+        let history = try harness.store.history(messageID: id).map(\.status)
         #expect(history == [.queued, .sending, .sent])
     }
 
@@ -120,7 +121,7 @@ final class EngineHarness {
         // Mid-send, three leases in: the lease in the store still runs (another process
         // would not take the message over).
         Thread.sleep(forTimeInterval: 0.9)
-        let leases = try harness.writer.writeBlocking { store in
+        let leases = try harness.store.writer.readBlocking { store in
             try store.connection.query("SELECT lease_until FROM messages WHERE status = 'sending'") { row in
                 var values: [Int64] = []
                 while try row.step() { values.append(row.int(0)) }
@@ -178,12 +179,12 @@ final class EngineHarness {
         let harness = try EngineHarness([.permanent(.rejected, code: 554), .delivered(providerID: nil, code: 250)])
         let id = try harness.enqueue()
         _ = try harness.waitFor(id, .failed)
-        let requeued = try harness.writer.writeBlocking { try $0.retry(ids: [id], now: Clock.nowMilliseconds(), maxAge: { _ in 600_000 }) }
+        let requeued = try harness.store.requeue([id], at: Clock.nowMilliseconds(), maxAge: { _ in 600_000 })
         #expect(requeued == [id])
         harness.engine.notify()
         #expect(try harness.waitFor(id, .sent)?.status == .sent)
         // Cancel: only queued or retrying messages.
-        let cancelled = try harness.writer.writeBlocking { try $0.cancel(ids: [id], now: Clock.nowMilliseconds()) }
+        let cancelled = try harness.store.cancel([id], at: Clock.nowMilliseconds())
         #expect(cancelled.isEmpty)
     }
 

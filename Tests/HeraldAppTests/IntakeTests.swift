@@ -3,22 +3,16 @@ import HeraldApp
 import HeraldCore
 import HeraldCurl
 import HeraldHTTPServer
-import HeraldSQLite
+@testable import HeraldSQLite
+import HeraldTestSupport
 import Synchronization
 import Testing
-
-/// Collects log records so tests can check what was logged.
-final class MemoryLogHandler: LogHandler {
-    let records = Mutex<[LogRecord]>([])
-    func write(_ record: LogRecord) { records.withLock { $0.append(record) } }
-    var all: [LogRecord] { records.withLock { $0 } }
-}
 
 /// A gateway on 127.0.0.1 (free port) with a real SQLite file.
 final class Gateway {
     let folder: URL
     let databasePath: String
-    let writer: StoreWriter
+    let sqlite: SQLiteStore
     let server: HTTPServer
     let intake: Intake
     let logs = MemoryLogHandler()
@@ -28,16 +22,16 @@ final class Gateway {
         folder = try temporaryFolder()
         databasePath = folder.appendingPathComponent("herald.db").path
         let logger = Logger(label: "test", level: .debug, handler: logs)
-        writer = try StoreWriter(path: databasePath, logger: logger)
+        sqlite = try SQLiteStore(path: databasePath, logger: logger)
         signer = try testSigner()
-        intake = Intake(verifier: signer, writer: writer, webhookPath: "/webhooks/clerk", logger: logger)
+        intake = Intake(verifier: signer, store: sqlite, webhookPath: "/webhooks/clerk", logger: logger)
         server = try HTTPServer(
             configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes), handler: intake)
     }
 
     deinit {
         server.stop()
-        writer.close()
+        sqlite.close()
     }
 
     var url: String { "http://127.0.0.1:\(server.port)/webhooks/clerk" }
@@ -52,7 +46,7 @@ final class Gateway {
         return (response.status, try? JSONValue.parse(response.body))
     }
 
-    func store() throws -> MessageStore { try MessageStore(path: databasePath) }
+    func store() throws -> SQLiteStore { sqlite }
 }
 
 @Suite struct IntakeTests {

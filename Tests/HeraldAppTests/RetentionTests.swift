@@ -1,7 +1,7 @@
 import Foundation
 import HeraldApp
 import HeraldCore
-import HeraldSQLite
+@testable import HeraldSQLite
 import Testing
 
 /// Retention: `herald prune` and the hourly pass of `herald serve`, on a real database.

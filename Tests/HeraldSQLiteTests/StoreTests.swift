@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
-import HeraldSQLite
+@testable import HeraldSQLite
+import Synchronization
 import Testing
 
 /// A fresh database file in its own temporary folder.
@@ -63,19 +64,27 @@ let draft = MessageDraft(
         #expect(try store.statusCounts() == [.queued: 2, .failed: 1])
     }
 
-    @Test func groupCommitAnswersEveryConcurrentWriterOnce() async throws {
+    @Test func groupCommitAnswersEveryConcurrentWriterOnce() throws {
         let path = try temporaryDatabase()
         let writer = try StoreWriter(path: path)
-        let outcomes = try await withThrowingTaskGroup(of: InsertOutcome.self) { group in
-            for index in 0..<200 {
-                group.addTask {
-                    try await writer.write { store in
-                        try store.insert(webhookID: "msg_\(index % 150)", draft: draft, payload: [], now: Int64(index))
-                    }
-                }
+        // Hold the writer thread so that the 200 writes queue up behind it and share commits.
+        let gate = DispatchSemaphore(value: 0)
+        writer.submit({ _ in gate.wait() }) { _ in }
+        let collected = Mutex<[InsertOutcome]>([])
+        let done = DispatchGroup()
+        for index in 0..<200 {
+            done.enter()
+            writer.submit({ store in
+                try store.insert(webhookID: "msg_\(index % 150)", draft: draft, payload: [], now: Int64(index))
+            }) { result in
+                if case .success(let outcome) = result { collected.withLock { $0.append(outcome) } }
+                done.leave()
             }
-            return try await group.reduce(into: []) { $0.append($1) }
         }
+        gate.signal()
+        done.wait()
+        let outcomes = collected.withLock { $0 }
+        #expect(writer.largestBatch >= 100)  // group commit: many writes per transaction
         writer.close()
         #expect(outcomes.count == 200)
         #expect(outcomes.filter { !$0.duplicate }.count == 150)
@@ -87,20 +96,30 @@ let draft = MessageDraft(
     @Test func aFailingJobDoesNotUndoItsBatch() throws {
         let path = try temporaryDatabase()
         let writer = try StoreWriter(path: path)
-        let threads = (0..<8).map { index in
-            Thread {
-                if index == 3 {
-                    _ = try? writer.writeBlocking { store -> Int in
-                        _ = try store.insert(webhookID: "msg_bad", draft: draft, payload: [], now: 1)
-                        throw SQLiteError(code: 1, message: "boom")
-                    }
-                } else {
-                    _ = try? writer.writeBlocking { try $0.insert(webhookID: "msg_\(index)", draft: draft, payload: [], now: 1) }
-                }
+        // Hold the writer so that all eight jobs, the failing one among them, share one batch.
+        let gate = DispatchSemaphore(value: 0)
+        writer.submit({ _ in gate.wait() }) { _ in }
+        let done = DispatchGroup()
+        let failures = Mutex(0)
+        for index in 0..<8 {
+            done.enter()
+            let finish: @Sendable (Result<InsertOutcome, any Error>) -> Void = { result in
+                if case .failure = result { failures.withLock { $0 += 1 } }
+                done.leave()
+            }
+            if index == 3 {
+                writer.submit({ store -> InsertOutcome in
+                    _ = try store.insert(webhookID: "msg_bad", draft: draft, payload: [], now: 1)
+                    throw SQLiteError(code: 1, message: "boom")
+                }, completion: finish)
+            } else {
+                writer.submit({ try $0.insert(webhookID: "msg_\(index)", draft: draft, payload: [], now: 1) }, completion: finish)
             }
         }
-        threads.forEach { $0.start() }
-        while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.01) }
+        gate.signal()
+        done.wait()
+        #expect(writer.largestBatch == 8)
+        #expect(failures.withLock { $0 } == 1)
         writer.close()
         let store = try MessageStore(path: path)
         #expect(try store.messages(matching: MessageFilter()).count == 7)
@@ -110,7 +129,7 @@ let draft = MessageDraft(
 
     @Test func claimsTheEarliestDueAcrossStatusesUpToTheLimit() throws {
         let store = try MessageStore(path: try temporaryDatabase())
-        let noLimit: (String?) -> Int64 = { _ in 3_600_000 }
+        let noLimit: @Sendable (String?) -> Int64 = { _ in 3_600_000 }
         // 1: claimed by a process whose lease ran out at 1500; 2: retrying, due at 1200;
         // 3...: a backlog of queued messages, due from 1100 on; the last one not due yet.
         try store.connection.transaction {
@@ -229,7 +248,7 @@ let draft = MessageDraft(
 
     @Test func ageCountsFromWhenClerkCreatedTheEventNeverLater() throws {
         let store = try MessageStore(path: try temporaryDatabase())
-        let tenMinutes: (String?) -> Int64 = { _ in 600_000 }
+        let tenMinutes: @Sendable (String?) -> Int64 = { _ in 600_000 }
         let now: Int64 = 10_000_000
         var late = draft
         late.occurredAt = now - 20 * 60_000  // retried by Svix for 20 minutes

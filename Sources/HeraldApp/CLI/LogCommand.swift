@@ -36,13 +36,13 @@ enum LogCommand {
     }
 
     /// Prints the newest matching messages oldest first, then every change after them.
-    static func follow(store: MessageStore, filter: MessageFilter, printer: RecordPrinter) throws {
+    static func follow(store: any MessageLog, filter: MessageFilter, printer: RecordPrinter) throws {
         var cursor = try store.latestSequence()
         printer.print(try store.messages(matching: filter).reversed(), header: true)
         var unfiltered = filter
         unfiltered.limit = 1
         while true {
-            let events = try store.events(after: cursor)
+            let events = try store.changes(after: cursor, limit: 500)
             for event in events {
                 cursor = event.sequence
                 guard var record = try store.message(id: event.messageID) else { continue }
@@ -61,13 +61,13 @@ enum LogCommand {
 
 /// Opens the store for the CLI commands, with a clear error when there is none yet.
 enum StoreAccess {
-    static func open(_ configuration: Configuration) throws -> MessageStore {
+    static func open(_ configuration: Configuration) throws -> SQLiteStore {
         let path = configuration.databasePath
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandError("no database at \(path): start 'herald serve' first, or set HERALD_DATABASE")
         }
         do {
-            return try MessageStore(path: path)
+            return try SQLiteStore(path: path)
         } catch {
             throw CommandError("cannot open the store at \(path): \(error)")
         }

@@ -28,7 +28,7 @@ enum PruneCommand {
             return
         }
         let deleted = try Pruner.deleteInBatches {
-            try store.connection.transaction { try store.prune(before: cutoff, limit: Pruner.batchSize) }
+            try store.prune(before: cutoff, limit: Pruner.batchSize)
         }
         output.write("deleted \(deleted) \(scope)\n")
     }

@@ -13,9 +13,7 @@ enum RetryCommand {
         let configuration = try Configuration.load(environment: environment)
         let store = try StoreAccess.open(configuration)
         let policy = configuration.delivery.policy
-        let requeued = try store.connection.transaction {
-            try store.retry(ids: parsed.flag("failed") ? nil : ids, now: Clock.nowMilliseconds(), maxAge: policy.maxAge(slug:))
-        }
+        let requeued = try store.requeue(parsed.flag("failed") ? nil : ids, at: Clock.nowMilliseconds(), maxAge: policy.maxAge(slug:))
         for id in ids where !requeued.contains(id) {
             output.writeError("note: message \(id) was not retried (it does not exist, or it is not failed, expired or cancelled)\n")
         }
@@ -31,7 +29,7 @@ enum CancelCommand {
         guard !ids.isEmpty else { throw UsageError("Usage: herald cancel ID...") }
         let configuration = try Configuration.load(environment: environment)
         let store = try StoreAccess.open(configuration)
-        let cancelled = try store.connection.transaction { try store.cancel(ids: ids, now: Clock.nowMilliseconds()) }
+        let cancelled = try store.cancel(ids, at: Clock.nowMilliseconds())
         for id in ids where !cancelled.contains(id) {
             output.writeError("note: message \(id) was not cancelled (it does not exist, or it is no longer queued or retrying)\n")
         }

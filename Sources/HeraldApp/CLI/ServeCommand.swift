@@ -34,9 +34,9 @@ enum ServeCommand {
         sigaddset(&stopSignals, SIGINT)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
-        let writer: StoreWriter
+        let store: SQLiteStore
         do {
-            writer = try StoreWriter(path: configuration.databasePath, logger: logger)
+            store = try SQLiteStore(path: configuration.databasePath, logger: logger)
         } catch {
             throw CommandError("cannot open the store at \(configuration.databasePath): \(error)")
         }
@@ -45,21 +45,21 @@ enum ServeCommand {
         let providers = configuration.providers
         let metrics = Metrics()
         let engine = DeliveryEngine(
-            writer: writer, templates: templates, settings: configuration.delivery, logger: logger, metrics: metrics,
+            queue: store, templates: templates, settings: configuration.delivery, logger: logger, metrics: metrics,
             makeSender: { channel in try providers.makeSender(providers.route(for: channel)[0]) })
         if delivers {
             do {
                 try engine.start()
             } catch {
-                writer.close()
+                store.close()
                 throw CommandError("cannot start delivery: \(error)")
             }
         }
-        let pruner = configuration.retention.map { Pruner(writer: writer, retention: $0, logger: logger) }
+        let pruner = configuration.retention.map { Pruner(store: store, retention: $0, logger: logger) }
         pruner?.start()
         let verifier = WebhookVerifier(secrets: configuration.secrets, authenticator: OpenSSLAuthenticator())
         let intake = Intake(
-            verifier: verifier, writer: writer, webhookPath: configuration.webhookPath, logger: logger, metrics: metrics,
+            verifier: verifier, store: store, webhookPath: configuration.webhookPath, logger: logger, metrics: metrics,
             onQueued: engine.notify)
         var http = configuration.http
         http.host = configuration.listenHost
@@ -70,7 +70,7 @@ enum ServeCommand {
         } catch {
             pruner?.stop()
             engine.stop()
-            writer.close()
+            store.close()
             throw CommandError("\(error)")
         }
         var started: Logger.Metadata = [
@@ -96,7 +96,7 @@ enum ServeCommand {
         server.stop()
         pruner?.stop()
         engine.stop()
-        writer.close()
+        store.close()
         logger.notice("stopped")
     }
 }

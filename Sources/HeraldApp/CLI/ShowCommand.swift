@@ -55,7 +55,7 @@ enum ShowCommand {
                     + attempts.map { attempt in
                         [
                             "  \(attempt.number)", Timestamps.short(milliseconds: attempt.startedAt), attempt.transport, String(attempt.durationMs),
-                            attempt.outcome, [attempt.code.map(String.init), attempt.providerCode].compactMap { $0 }.joined(separator: " ").nonEmpty ?? "-",
+                            attempt.outcome, Self.codes(attempt),
                             attempt.providerID ?? "-", attempt.error ?? "-",
                             attempt.template ?? "-",
                         ]
@@ -65,8 +65,14 @@ enum ShowCommand {
 }
 
 extension ShowCommand {
+    /// `400 21211`: the status and the provider's own code, as far as known.
+    static func codes(_ attempt: AttemptRecord) -> String {
+        let parts: [String] = [attempt.code.map { String($0) }, attempt.providerCode].compactMap { $0 }
+        return parts.isEmpty ? "-" : parts.joined(separator: " ")
+    }
+
     /// What the message would say with the templates as they are now.
-    static func compose(_ record: MessageRecord, store: MessageStore, configuration: Configuration) -> ComposedMessage? {
+    static func compose(_ record: MessageRecord, store: any MessageLog, configuration: Configuration) -> ComposedMessage? {
         guard let channel = record.channel, let payload = try? store.payload(messageID: record.id),
             let event = try? JSONValue.parse(payload)
         else { return nil }

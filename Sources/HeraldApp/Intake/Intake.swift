@@ -1,13 +1,12 @@
 import Foundation
 public import HeraldCore
-public import HeraldSQLite
 
 /// The webhook endpoint and the server's other routes. Runs on the HTTP server's event
 /// threads: verification and decoding happen there; the store write joins the next group
 /// commit, and the answer (2xx) is sent only once that commit is durable. No thread waits.
 public final class Intake: HTTPHandler {
     private let verifier: WebhookVerifier
-    private let writer: StoreWriter
+    private let store: any IntakeStore & BacklogSource
     private let webhookPath: String
     private let logger: Logger
     public let metrics: Metrics
@@ -16,12 +15,12 @@ public final class Intake: HTTPHandler {
     private let onQueued: @Sendable () -> Void
 
     public init(
-        verifier: WebhookVerifier, writer: StoreWriter, webhookPath: String, logger: Logger, metrics: Metrics = Metrics(),
+        verifier: WebhookVerifier, store: any IntakeStore & BacklogSource, webhookPath: String, logger: Logger, metrics: Metrics = Metrics(),
         now: @escaping @Sendable () -> Int64 = Clock.nowMilliseconds, onQueued: @escaping @Sendable () -> Void = {}
     ) {
         self.onQueued = onQueued
         self.verifier = verifier
-        self.writer = writer
+        self.store = store
         self.webhookPath = webhookPath
         self.logger = logger
         self.metrics = metrics
@@ -40,9 +39,9 @@ public final class Intake: HTTPHandler {
             return .respond(.json(200, #"{"status":"ok"}"#))
         case "/metrics":
             guard request.method == "GET" else { return .respond(methodNotAllowed(request, allow: "GET")) }
-            return .later { [writer, metrics, logger, now] respond in
+            return .later { [store, metrics, logger, now] respond in
                 // The backlog gauges come from the store; the counters are answered even if it fails.
-                writer.submit({ try $0.pendingSummary() }) { result in
+                store.pendingSummary { result in
                     var text = metrics.prometheusText()
                     switch result {
                     case .success(let summary): text += Metrics.pendingText(summary, now: now())
@@ -79,8 +78,8 @@ public final class Intake: HTTPHandler {
         let body = request.body
         switch ClerkEvent.decide(body: body) {
         case .ignore(let eventType):
-            return .later { [writer, metrics, logger] respond in
-                writer.submit({ try $0.countIgnoredEvent(type: eventType, now: receivedAt) }) { result in
+            return .later { [store, metrics, logger] respond in
+                store.countIgnoredEvent(type: eventType, at: receivedAt) { result in
                     switch result {
                     case .failure(let error):
                         respond(self.storeFailed(error, webhookID: webhookID))
@@ -92,8 +91,8 @@ public final class Intake: HTTPHandler {
                 }
             }
         case .record(let draft):
-            return .later { [writer] respond in
-                writer.submit({ try $0.insert(webhookID: webhookID, draft: draft, payload: body, now: receivedAt) }) { result in
+            return .later { [store] respond in
+                store.insert(draft, webhookID: webhookID, payload: body, at: receivedAt) { result in
                     switch result {
                     case .failure(let error): respond(self.storeFailed(error, webhookID: webhookID))
                     case .success(let outcome): respond(self.stored(outcome, draft: draft, webhookID: webhookID))
@@ -124,10 +123,14 @@ public final class Intake: HTTPHandler {
         return .json(200, "{\"id\":\(outcome.id),\"status\":\"\(outcome.status.rawValue)\",\"duplicate\":\(outcome.duplicate)}")
     }
 
-    private func storeFailed(_ error: any Error, webhookID: String) -> HTTPResponse {
+    private func storeFailed(_ error: StoreError, webhookID: String) -> HTTPResponse {
         metrics.countWebhook("store_error")
-        logger.error("webhook not stored", ["webhook.id": webhookID, "error": String(describing: error)])
-        // Not 2xx: the sender keeps the event and retries it.
+        logger.error("webhook not stored", ["webhook.id": webhookID, "error": error.description, "error.kind": error.kind.rawValue])
+        // Not 2xx either way: the sender keeps the event and retries it. What the store cannot
+        // take now is a 503 with Retry-After; anything else is a bug, and says so.
+        guard error.isTemporary || error.kind == .corrupt else {
+            return .error(500, code: "internal_error", message: "the event could not be stored", headers: ["Retry-After": "30"])
+        }
         return .error(503, code: "store_unavailable", message: "the event could not be stored; retry later", headers: ["Retry-After": "5"])
     }
 

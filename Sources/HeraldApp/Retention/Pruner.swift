@@ -1,6 +1,5 @@
 import Foundation
 public import HeraldCore
-public import HeraldSQLite
 
 /// Retention: deletes messages in a final state (sent, failed, expired, cancelled,
 /// skipped) that arrived longer ago than the retention period, with their bodies, history
@@ -10,7 +9,7 @@ public import HeraldSQLite
 public final class Pruner: @unchecked Sendable {
     public static let batchSize = 500
 
-    private let writer: StoreWriter
+    private let store: any RetentionStore
     private let retention: Int64
     private let interval: TimeInterval
     private let logger: Logger
@@ -19,8 +18,8 @@ public final class Pruner: @unchecked Sendable {
     private var running = false
 
     /// `retention` and `interval` in milliseconds.
-    public init(writer: StoreWriter, retention: Int64, interval: Int64 = 3_600_000, logger: Logger) {
-        self.writer = writer
+    public init(store: any RetentionStore, retention: Int64, interval: Int64 = 3_600_000, logger: Logger) {
+        self.store = store
         self.retention = retention
         self.interval = TimeInterval(interval) / 1000
         self.logger = logger
@@ -84,7 +83,7 @@ public final class Pruner: @unchecked Sendable {
                 let stop = stopping
                 condition.unlock()
                 if stop { return 0 }
-                return try writer.writeBlocking { store in try store.prune(before: cutoff, limit: Self.batchSize) }
+                return try store.prune(before: cutoff, limit: Self.batchSize)
             }
         } catch {
             logger.error("retention: cannot delete old messages", ["error": "\(error)"])

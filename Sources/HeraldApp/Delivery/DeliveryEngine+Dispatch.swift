@@ -1,0 +1,63 @@
+import Foundation
+import HeraldCore
+
+extension DeliveryEngine {
+    /// The dispatcher: claims ahead (up to four messages per worker waiting), so that
+    /// workers never wait for a claim, and sleeps until notified or the next message is due.
+    func dispatch() {
+        defer { threadEnded() }
+        while true {
+            shared.condition.lock()
+            let action = shared.machine.nextDispatch()
+            switch action {
+            case .exit:
+                shared.condition.unlock()
+                return
+            case .waitForCapacity:
+                shared.condition.wait()  // a worker finishing wakes us
+                shared.condition.unlock()
+                continue
+            case .waitForWork:
+                shared.condition.unlock()
+                let wait = nextWakeUp()
+                shared.condition.lock()
+                let deadline = Date().addingTimeInterval(Double(wait) / 1000)
+                while !shared.machine.hasNews && shared.condition.wait(until: deadline) {}
+                shared.machine.notify()  // announced, or something fell due: look
+                shared.condition.unlock()
+                continue
+            case .claim(let capacity):
+                shared.condition.unlock()
+                claim(capacity)
+            }
+        }
+    }
+
+    private func claim(_ capacity: Int) {
+        let now = time.milliseconds()
+        let claimed: [ClaimedMessage]
+        do {
+            claimed = try queue.claim(
+                upTo: capacity, owner: owner, now: now, leaseUntil: now + settings.leaseMilliseconds, maxAge: settings.policy.maxAge(slug:))
+        } catch {
+            shared.withLock { $0.claimFailed() }
+            logger.error("claiming messages failed", ["error": "\(error)"])
+            shared.condition.lock()
+            _ = shared.condition.wait(until: Date().addingTimeInterval(1))
+            shared.condition.unlock()
+            return
+        }
+        let outcome = shared.withLock { $0.claimed(claimed, requested: capacity) }
+        for id in outcome.alreadyHeld {
+            logger.warning("claimed a message this process already holds; not sending it twice", ["message.id": String(id)])
+        }
+        release(outcome.release, why: "claimed while stopping")
+    }
+
+    /// Milliseconds until the next message falls due (at most one second).
+    private func nextWakeUp() -> Int64 {
+        let next = try? queue.nextDueAt()
+        guard let due = next ?? nil else { return 1_000 }
+        return min(max(due - time.milliseconds(), 0), 1_000)
+    }
+}

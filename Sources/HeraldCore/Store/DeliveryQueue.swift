@@ -1,0 +1,33 @@
+/// What the delivery engine asks of the store. Called from the engine's own threads; the
+/// blocking calls may wait for a commit. Every method is atomic on its own.
+public protocol DeliveryQueue: Sendable {
+    /// Claims up to `limit` due messages (queued or retrying and due, or sending with a
+    /// lease that ran out) for `owner` until `leaseUntil`. `maxAge` gives the age limit of
+    /// a slug for messages that have no expiry yet.
+    func claim(
+        upTo limit: Int, owner: String, now: Int64, leaseUntil: Int64, maxAge: @escaping @Sendable (String?) -> Int64
+    ) throws(StoreError) -> [ClaimedMessage]
+    /// Records an attempt and moves the message on, if `owner` still holds it; the
+    /// completion says whether it did (false: the lease was lost). Does not block.
+    func finish(
+        messageID: Int64, owner: String, attempt: AttemptRecord, result: AttemptResult, at: Int64,
+        then: @escaping @Sendable (Result<Bool, StoreError>) -> Void)
+    /// Extends the leases of exactly these messages, where `owner` still holds them.
+    func renew(_ ids: Set<Int64>, owner: String, until: Int64) throws(StoreError)
+    /// Gives back messages `owner` holds: due again at once.
+    func release(_ ids: [Int64], owner: String) throws(StoreError)
+    /// When the next message falls due, if any waits.
+    func nextDueAt() throws(StoreError) -> Int64?
+
+    /// Announces a delivering process (so that others can tell it is alive).
+    func register(_ instance: InstanceRecord) throws(StoreError)
+    /// Says that `instanceID` is still alive at `at`.
+    func heartbeat(_ instanceID: String, at: Int64) throws(StoreError)
+    /// A clean stop: the instance holds nothing any more.
+    func deregister(_ instanceID: String) throws(StoreError)
+    /// The registered instances.
+    func instances() throws(StoreError) -> [InstanceRecord]
+    /// Makes the messages that `deadOwners` left in `sending` due at once and forgets those
+    /// instances. Returns how many messages were released.
+    func takeOver(from deadOwners: [String]) throws(StoreError) -> Int
+}

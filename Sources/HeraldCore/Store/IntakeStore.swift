@@ -1,0 +1,17 @@
+/// What intake asks of the store. Called on the HTTP server's event threads: it never
+/// blocks; each completion comes once the write is durable (group-committed with others),
+/// on the store's own thread, and must be short.
+public protocol IntakeStore: Sendable {
+    /// Stores a new message for `webhookID`, or answers with the one already stored for it:
+    /// a webhook id is stored at most once.
+    func insert(
+        _ draft: MessageDraft, webhookID: String, payload: [UInt8], at: Int64,
+        then: @escaping @Sendable (Result<InsertOutcome, StoreError>) -> Void)
+    /// Counts an event type Herald does not handle.
+    func countIgnoredEvent(type: String, at: Int64, then: @escaping @Sendable (Result<Void, StoreError>) -> Void)
+}
+
+/// The backlog, read for `/metrics` without blocking the caller.
+public protocol BacklogSource: Sendable {
+    func pendingSummary(then: @escaping @Sendable (Result<PendingSummary, StoreError>) -> Void)
+}
