@@ -53,6 +53,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HeraldSQLiteTests", dependencies: ["HeraldCore", "HeraldSQLite"], swiftSettings: strict),
+        .testTarget(name: "HeraldHTTPServerTests", dependencies: ["HeraldCore", "HeraldHTTPServer"], swiftSettings: strict),
         .testTarget(
             name: "HeraldAppTests",
             dependencies: ["HeraldCore", "HeraldApp", "HeraldCrypto", "HeraldCurl", "HeraldHTTPServer", "HeraldSQLite"],
