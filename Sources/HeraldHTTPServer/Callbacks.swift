@@ -1,0 +1,169 @@
+private import CMicroHTTPD
+import Foundation
+import HeraldCore
+import Synchronization
+
+// libmicrohttpd's callbacks, all on the event threads (a connection stays on one), all
+// reaching the `ServerContext` through their `cls`. Global closures: they capture nothing.
+
+/// Starts the daemon on `address` with the callbacks below; nil if it cannot listen.
+func startDaemon(
+    _ configuration: HTTPServerConfiguration, address: UnsafeRawPointer, isIPv6: Bool, context: UnsafeMutableRawPointer
+) -> OpaquePointer? {
+    var flags =
+        MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_AUTO.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
+        | MHD_USE_TURBO.rawValue
+    if isIPv6 { flags |= MHD_USE_IPv6.rawValue }
+    return cmhd_start(
+        flags, accessHandler, context, requestCompleted, nil, address.assumingMemoryBound(to: sockaddr.self),
+        UInt32(configuration.connectionLimit), UInt32(configuration.perIPConnectionLimit),
+        UInt32(configuration.connectionTimeoutSeconds), 512, UInt32(max(1, configuration.threads)))
+}
+
+func boundPort(_ daemon: OpaquePointer) -> UInt16 { cmhd_bound_port(daemon) }
+
+private func serverContext(_ cls: UnsafeMutableRawPointer) -> ServerContext {
+    Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+}
+
+private let headerCollector: MHD_KeyValueIterator = { cls, _, key, value in
+    guard let cls, let key else { return .YES }
+    let state = Unmanaged<RequestState>.fromOpaque(cls).takeUnretainedValue()
+    let name = String(cString: key).lowercased()
+    if state.request.headers[name] == nil {
+        state.request.headers[name] = value.map { String(cString: $0) } ?? ""
+    }
+    return .YES
+}
+
+private func clientAddress(_ connection: OpaquePointer?) -> String? {
+    guard let address = cmhd_client_address(connection) else { return nil }
+    var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+    switch Int32(address.pointee.sa_family) {
+    case AF_INET:
+        var v4 = UnsafeRawPointer(address).loadUnaligned(as: sockaddr_in.self)
+        inet_ntop(AF_INET, &v4.sin_addr, &buffer, socklen_t(buffer.count))
+    case AF_INET6:
+        var v6 = UnsafeRawPointer(address).loadUnaligned(as: sockaddr_in6.self)
+        inet_ntop(AF_INET6, &v6.sin6_addr, &buffer, socklen_t(buffer.count))
+    default:
+        return nil
+    }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+@discardableResult
+private func send(_ response: HTTPResponse, on connection: OpaquePointer?) -> MHD_Result {
+    let raw = response.body.withUnsafeBytes { buffer in
+        MHD_create_response_from_buffer(buffer.count, UnsafeMutableRawPointer(mutating: buffer.baseAddress), .RESPMEM_MUST_COPY)
+    }
+    guard let raw else { return .NO }
+    for (name, value) in response.headers {
+        MHD_add_response_header(raw, name, value)
+    }
+    let result = MHD_queue_response(connection, UInt32(response.status), raw)
+    MHD_destroy_response(raw)
+    return result
+}
+
+private let tooLargeResponse = HTTPResponse.error(413, code: "payload_too_large", message: "request body exceeds the limit")
+
+private let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadDataSize, conCls in
+    guard let cls, let conCls, let uploadDataSize else { return .NO }
+    let context = serverContext(cls)
+    let state: RequestState
+    if let existing = conCls.pointee {
+        state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
+    } else {
+        state = RequestState()
+        conCls.pointee = Unmanaged.passRetained(state).toOpaque()
+    }
+    if !state.headersSeen {
+        state.headersSeen = true
+        return headersArrived(state, context, connection, url, method)
+    }
+    let size = uploadDataSize.pointee
+    if size > 0 {
+        uploadDataSize.pointee = 0
+        return bodyArrived(state, context, uploadData, size)
+    }
+    return requestArrived(state, context, connection)
+}
+
+/// First call: the headers are in, no body yet.
+private func headersArrived(
+    _ state: RequestState, _ context: ServerContext, _ connection: OpaquePointer?, _ url: UnsafePointer<CChar>?,
+    _ method: UnsafePointer<CChar>?
+) -> MHD_Result {
+    let rawPath = url.map { String(cString: $0) } ?? "/"
+    let path = rawPath.split(separator: "?", maxSplits: 1).first.map(String.init) ?? rawPath
+    state.request = HTTPRequest(
+        method: method.map { String(cString: $0) } ?? "GET", path: path, remoteAddress: clientAddress(connection))
+    MHD_get_connection_values(connection, .HEADER_KIND, headerCollector, Unmanaged.passUnretained(state).toOpaque())
+    if let length = state.request.headers["content-length"].flatMap(Int.init), length > context.maxBodyBytes {
+        state.tooLarge = true
+        state.responded = true
+        context.handler.serverRejected(state.request, status: 413, reason: "payload_too_large")
+        return send(tooLargeResponse, on: connection)
+    }
+    return .YES
+}
+
+private func bodyArrived(_ state: RequestState, _ context: ServerContext, _ data: UnsafePointer<CChar>?, _ size: Int) -> MHD_Result {
+    if state.tooLarge {
+        // libmicrohttpd cannot answer before the body is read: drain it (bounded), then
+        // answer 413. A sender that goes on far past the limit is cut off.
+        state.discarded += size
+        return state.discarded > max(4 * context.maxBodyBytes, 8 << 20) ? .NO : .YES
+    }
+    if state.request.body.count + size > context.maxBodyBytes {
+        state.tooLarge = true
+        state.discarded = state.request.body.count + size
+        state.request.body = []
+        context.handler.serverRejected(state.request, status: 413, reason: "payload_too_large")
+        return .YES
+    }
+    if let data {
+        UnsafeRawBufferPointer(start: data, count: size).withMemoryRebound(to: UInt8.self) {
+            state.request.body.append(contentsOf: $0)
+        }
+    }
+    return .YES
+}
+
+/// The whole request is in (or, suspended before, its answer is ready).
+private func requestArrived(_ state: RequestState, _ context: ServerContext, _ connection: OpaquePointer?) -> MHD_Result {
+    if state.suspended {
+        // Resumed: the answer is ready.
+        state.suspended = false
+        state.responded = true
+        guard let response = state.pending.withLock({ $0.take() }) else { return .NO }
+        return send(response, on: connection)
+    }
+    if state.responded { return .YES }
+    state.responded = true
+    if state.tooLarge { return send(tooLargeResponse, on: connection) }
+    switch context.handler.handle(state.request) {
+    case .respond(let response):
+        return send(response, on: connection)
+    case .later(let start):
+        state.suspended = true
+        context.inFlight.add(1, ordering: .acquiringAndReleasing)
+        MHD_suspend_connection(connection)
+        let suspended = SuspendedConnection(pointer: connection)
+        let answered = AnswerOnce()
+        start { response in
+            guard answered.claim() else { return }
+            state.pending.withLock { $0 = response }
+            MHD_resume_connection(suspended.pointer)
+            context.inFlight.subtract(1, ordering: .acquiringAndReleasing)
+        }
+        return .YES
+    }
+}
+
+private let requestCompleted: MHD_RequestCompletedCallback = { _, _, conCls, _ in
+    guard let conCls, let existing = conCls.pointee else { return }
+    Unmanaged<RequestState>.fromOpaque(existing).release()
+    conCls.pointee = nil
+}
