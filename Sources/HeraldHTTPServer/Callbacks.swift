@@ -15,7 +15,7 @@ func startDaemon(
         | MHD_USE_TURBO.rawValue
     if isIPv6 { flags |= MHD_USE_IPv6.rawValue }
     return cmhd_start(
-        flags, accessHandler, context, requestCompleted, nil, address.assumingMemoryBound(to: sockaddr.self),
+        flags, accessHandler, context, requestCompleted, context, address.assumingMemoryBound(to: sockaddr.self),
         UInt32(configuration.connectionLimit), UInt32(configuration.perIPConnectionLimit),
         UInt32(configuration.connectionTimeoutSeconds), 512, UInt32(max(1, configuration.threads)))
 }
@@ -53,13 +53,16 @@ private func clientAddress(_ connection: OpaquePointer?) -> String? {
 }
 
 @discardableResult
-private func send(_ response: HTTPResponse, on connection: OpaquePointer?) -> MHD_Result {
+private func send(_ response: HTTPResponse, on connection: OpaquePointer?, _ context: ServerContext) -> MHD_Result {
     let raw = response.body.withUnsafeBytes { buffer in
         MHD_create_response_from_buffer(buffer.count, UnsafeMutableRawPointer(mutating: buffer.baseAddress), .RESPMEM_MUST_COPY)
     }
     guard let raw else { return .NO }
     for (name, value) in response.headers {
         MHD_add_response_header(raw, name, value)
+    }
+    if context.draining.load(ordering: .relaxed) && response.headers["Connection"] == nil {
+        MHD_add_response_header(raw, "Connection", "close")
     }
     let result = MHD_queue_response(connection, UInt32(response.status), raw)
     MHD_destroy_response(raw)
@@ -104,7 +107,7 @@ private func headersArrived(
         state.tooLarge = true
         state.responded = true
         context.handler.serverRejected(state.request, status: 413, reason: "payload_too_large")
-        return send(tooLargeResponse, on: connection)
+        return send(tooLargeResponse, on: connection, context)
     }
     return .YES
 }
@@ -138,32 +141,38 @@ private func requestArrived(_ state: RequestState, _ context: ServerContext, _ c
         state.suspended = false
         state.responded = true
         guard let response = state.pending.withLock({ $0.take() }) else { return .NO }
-        return send(response, on: connection)
+        return send(response, on: connection, context)
     }
     if state.responded { return .YES }
     state.responded = true
-    if state.tooLarge { return send(tooLargeResponse, on: connection) }
+    if state.tooLarge { return send(tooLargeResponse, on: connection, context) }
     switch context.handler.handle(state.request) {
     case .respond(let response):
-        return send(response, on: connection)
+        return send(response, on: connection, context)
     case .later(let start):
         state.suspended = true
         context.inFlight.add(1, ordering: .acquiringAndReleasing)
+        // Suspended before anyone can resume it: the answer may come on any thread, even
+        // from inside `start`.
         MHD_suspend_connection(connection)
-        let suspended = SuspendedConnection(pointer: connection)
-        let answered = AnswerOnce()
-        start { response in
-            guard answered.claim() else { return }
-            state.pending.withLock { $0 = response }
-            MHD_resume_connection(suspended.pointer)
-            context.inFlight.subtract(1, ordering: .acquiringAndReleasing)
+        let suspension = Suspension(state: state, connection: SuspendedConnection(pointer: connection))
+        guard context.wait(suspension) else {
+            // The stop's drain deadline has passed: the work is not started.
+            context.answer(suspension, with: shuttingDownResponse)
+            context.handler.serverRejected(state.request, status: 503, reason: "shutting_down")
+            return .YES
         }
+        start { response in context.answer(suspension, with: response) }
         return .YES
     }
 }
 
-private let requestCompleted: MHD_RequestCompletedCallback = { _, _, conCls, _ in
-    guard let conCls, let existing = conCls.pointee else { return }
-    Unmanaged<RequestState>.fromOpaque(existing).release()
+private let requestCompleted: MHD_RequestCompletedCallback = { cls, _, conCls, _ in
+    guard let cls, let conCls, let existing = conCls.pointee else { return }
+    let state = Unmanaged<RequestState>.fromOpaque(existing)
+    if state.takeUnretainedValue().answeredLater.load(ordering: .acquiring) {
+        serverContext(cls).answersUnsent.subtract(1, ordering: .acquiringAndReleasing)
+    }
+    state.release()
     conCls.pointee = nil
 }

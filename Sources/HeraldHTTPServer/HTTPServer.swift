@@ -38,17 +38,36 @@ public final class HTTPServer: Sendable {
         self.host = configuration.host
     }
 
-    /// Stops accepting connections, waits (up to `drainSeconds`) for answers still being
-    /// prepared, then closes every connection and stops the threads.
+    /// Stops accepting connections and waits (up to `drainSeconds`) for answers still being
+    /// prepared; meanwhile every answer closes its connection. At the deadline, requests
+    /// still waiting are answered 503 `shutting_down` with `Retry-After` (their handlers'
+    /// answers, if they come, are dropped). Then every connection is closed and the threads
+    /// stop.
     public func stop(drainSeconds: Double = 30) {
         let current = daemon.withLock { value -> OpaquePointer? in
             defer { value = nil }
             return value
         }
         guard let current else { return }
+        let context = context.takeUnretainedValue()
+        context.draining.store(true, ordering: .releasing)
         let listener = MHD_quiesce_daemon(current)
         let deadline = Date().addingTimeInterval(drainSeconds)
-        while context.takeUnretainedValue().inFlight.load(ordering: .acquiring) > 0 && Date() < deadline {
+        while context.inFlight.load(ordering: .acquiring) > 0 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        for state in context.answerAllWaiting(with: shuttingDownResponse) {
+            context.handler.serverRejected(state.request, status: 503, reason: "shutting_down")
+        }
+        // libmicrohttpd aborts the process if it is stopped with a connection suspended.
+        // Every one has been resumed now, or is being resumed by an answer that claimed it
+        // first (a few instructions away).
+        while context.inFlight.load(ordering: .acquiring) > 0 {
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+        // Let libmicrohttpd send those answers (and the 503s) before it closes every connection.
+        let sent = max(deadline, Date().addingTimeInterval(1))
+        while context.answersUnsent.load(ordering: .acquiring) > 0 && Date() < sent {
             Thread.sleep(forTimeInterval: 0.005)
         }
         MHD_stop_daemon(current)

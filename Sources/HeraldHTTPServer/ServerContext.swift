@@ -1,22 +1,79 @@
+private import CMicroHTTPD
 import HeraldCore
 import Synchronization
 
-/// What the C callbacks reach through their context pointer: immutable or atomic, so Sendable.
+/// What the C callbacks reach through their context pointer: immutable, atomic or behind
+/// a mutex, so Sendable.
 final class ServerContext: Sendable {
     let handler: any HTTPHandler
     let maxBodyBytes: Int
     /// Requests whose handler answers later and has not yet.
     let inFlight = Atomic<Int>(0)
+    /// Set when the server starts stopping: every answer from then on closes its connection.
+    let draining = Atomic<Bool>(false)
+    /// Answers given to suspended requests that libmicrohttpd has not finished sending.
+    let answersUnsent = Atomic<Int>(0)
+    private let waiting = Mutex(Waiting())
+
+    private struct Waiting {
+        var suspensions: [ObjectIdentifier: Suspension] = [:]
+        /// Past the drain deadline: no request waits any more.
+        var closed = false
+    }
 
     init(handler: any HTTPHandler, configuration: HTTPServerConfiguration) {
         self.handler = handler
         maxBodyBytes = configuration.maxBodyBytes
     }
+
+    /// Records a request whose connection was just suspended. False once the server has
+    /// closed its doors: the caller answers it at once.
+    func wait(_ suspension: Suspension) -> Bool {
+        waiting.withLock { waiting in
+            guard !waiting.closed else { return false }
+            waiting.suspensions[ObjectIdentifier(suspension)] = suspension
+            return true
+        }
+    }
+
+    /// Answers a suspended request and resumes its connection; later answers to the same
+    /// request do nothing.
+    @discardableResult
+    func answer(_ suspension: Suspension, with response: HTTPResponse) -> Bool {
+        guard suspension.claim() else { return false }
+        suspension.state.pending.withLock { $0 = response }
+        // Counted until `requestCompleted`, so that a stop lets libmicrohttpd send it.
+        suspension.state.answeredLater.store(true, ordering: .releasing)
+        answersUnsent.add(1, ordering: .acquiringAndReleasing)
+        _ = waiting.withLock { $0.suspensions.removeValue(forKey: ObjectIdentifier(suspension)) }
+        // Documented as safe from any thread, at any time, for a suspended connection; it is
+        // suspended until this call (claim() lets only one caller get here).
+        MHD_resume_connection(suspension.connection.pointer)
+        inFlight.subtract(1, ordering: .acquiringAndReleasing)
+        return true
+    }
+
+    /// At the drain deadline: answers every request still waiting with `response`, and any
+    /// that would start waiting from now on too. Returns those it answered.
+    func answerAllWaiting(with response: HTTPResponse) -> [RequestState] {
+        let all = waiting.withLock { waiting in
+            waiting.closed = true
+            return Array(waiting.suspensions.values)
+        }
+        return all.filter { answer($0, with: response) }.map(\.state)
+    }
 }
+
+/// The answer the server gives in place of a handler that is too late for the stop.
+let shuttingDownResponse = HTTPResponse.error(
+    503, code: "shutting_down", message: "the server is shutting down; retry later",
+    headers: ["Retry-After": "5", "Connection": "close"])
 
 /// Per-request state behind `*con_cls`, from the first callback to `requestCompleted`.
 /// The `var`s are only touched by the connection's event thread (one at a time, also
-/// across suspend and resume); `pending` crosses threads behind its mutex.
+/// across suspend and resume); `request` is read by the stopping thread only while the
+/// connection is suspended, after the `ServerContext.wait` lock published it. `pending`
+/// and `answeredLater` cross threads by themselves.
 final class RequestState: @unchecked Sendable {
     var request = HTTPRequest(method: "GET", path: "/")
     var headersSeen = false
@@ -26,11 +83,22 @@ final class RequestState: @unchecked Sendable {
     /// Bytes read and thrown away after the body went over the limit.
     var discarded = 0
     let pending = Mutex<HTTPResponse?>(nil)
+    /// Answered through ``ServerContext/answer(_:with:)`` (resumed), not sent yet.
+    let answeredLater = Atomic<Bool>(false)
 }
 
-/// Makes sure a connection is resumed once, even if a handler answers twice.
-final class AnswerOnce: Sendable {
+/// A request waiting for its handler's answer, with its suspended connection.
+final class Suspension: Sendable {
+    let state: RequestState
+    let connection: SuspendedConnection
     private let done = Atomic<Bool>(false)
+
+    init(state: RequestState, connection: SuspendedConnection) {
+        self.state = state
+        self.connection = connection
+    }
+
+    /// True for the first caller only: one answer, one resume, whoever answers.
     func claim() -> Bool { !done.exchange(true, ordering: .acquiringAndReleasing) }
 }
 
