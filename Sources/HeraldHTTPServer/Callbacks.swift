@@ -30,9 +30,13 @@ private let headerCollector: MHD_KeyValueIterator = { cls, _, key, value in
     guard let cls, let key else { return .YES }
     let state = Unmanaged<RequestState>.fromOpaque(cls).takeUnretainedValue()
     let name = String(cString: key).lowercased()
-    if state.request.headers[name] == nil {
-        state.request.headers[name] = value.map { String(cString: $0) } ?? ""
+    let text = value.map { String(cString: $0) } ?? ""
+    switch name {
+    case "content-length": state.contentLengths.append(text)
+    case "transfer-encoding": state.transferEncodings.append(text)
+    default: break
     }
+    if state.request.headers[name] == nil { state.request.headers[name] = text }
     return .YES
 }
 
@@ -103,13 +107,23 @@ private func headersArrived(
     state.request = HTTPRequest(
         method: method.map { String(cString: $0) } ?? "GET", path: path, remoteAddress: clientAddress(connection))
     MHD_get_connection_values(connection, .HEADER_KIND, headerCollector, Unmanaged.passUnretained(state).toOpaque())
-    if let length = state.request.headers["content-length"].flatMap(Int.init), length > context.maxBodyBytes {
+    if let refusal = RequestFraming.check(contentLengths: state.contentLengths, transferEncodings: state.transferEncodings) {
+        // Answered before the body: libmicrohttpd reads nothing more and closes the connection.
+        return answerNow(refusal.response, reason: refusal.code, state, context, connection)
+    }
+    if let length = state.contentLengths.first.flatMap({ Int($0) }), length > context.maxBodyBytes {
         state.tooLarge = true
-        state.responded = true
-        context.handler.serverRejected(state.request, status: 413, reason: "payload_too_large")
-        return send(tooLargeResponse, on: connection, context)
+        return answerNow(tooLargeResponse, reason: "payload_too_large", state, context, connection)
     }
     return .YES
+}
+
+private func answerNow(
+    _ response: HTTPResponse, reason: String, _ state: RequestState, _ context: ServerContext, _ connection: OpaquePointer?
+) -> MHD_Result {
+    state.responded = true
+    context.handler.serverRejected(state.request, status: response.status, reason: reason)
+    return send(response, on: connection, context)
 }
 
 private func bodyArrived(_ state: RequestState, _ context: ServerContext, _ data: UnsafePointer<CChar>?, _ size: Int) -> MHD_Result {

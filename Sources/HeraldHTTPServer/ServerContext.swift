@@ -77,6 +77,8 @@ let shuttingDownResponse = HTTPResponse.error(
 final class RequestState: @unchecked Sendable {
     var request = HTTPRequest(method: "GET", path: "/")
     var headersSeen = false
+    var contentLengths: [String] = []
+    var transferEncodings: [String] = []
     var tooLarge = false
     var responded = false
     var suspended = false
