@@ -73,7 +73,8 @@ private func send(_ response: HTTPResponse, on connection: OpaquePointer?, _ con
     return result
 }
 
-private let tooLargeResponse = HTTPResponse.error(413, code: "payload_too_large", message: "request body exceeds the limit")
+private let tooLargeResponse = HTTPResponse.error(
+    413, code: "payload_too_large", message: "request body exceeds the limit", headers: ["Connection": "close"])
 
 private let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadDataSize, conCls in
     guard let cls, let conCls, let uploadDataSize else { return .NO }
@@ -113,7 +114,14 @@ private func headersArrived(
     }
     if let length = state.contentLengths.first.flatMap({ Int($0) }), length > context.maxBodyBytes {
         state.tooLarge = true
-        return answerNow(tooLargeResponse, reason: "payload_too_large", state, context, connection)
+        // A sender that waits for "100 Continue" has sent nothing yet; a body beyond the
+        // drain limit is not worth reading. Both hear now. Any other sender is writing its
+        // body and would read a reset instead of the answer: its body is read and dropped.
+        let waits = state.request.headers["expect"]?.lowercased() == "100-continue"
+        if waits || length > context.drainLimit {
+            return answerNow(tooLargeResponse, reason: "payload_too_large", state, context, connection)
+        }
+        context.handler.serverRejected(state.request, status: 413, reason: "payload_too_large")
     }
     return .YES
 }
@@ -128,10 +136,10 @@ private func answerNow(
 
 private func bodyArrived(_ state: RequestState, _ context: ServerContext, _ data: UnsafePointer<CChar>?, _ size: Int) -> MHD_Result {
     if state.tooLarge {
-        // libmicrohttpd cannot answer before the body is read: drain it (bounded), then
-        // answer 413. A sender that goes on far past the limit is cut off.
+        // Read and dropped, so that the sender gets to read its 413; a sender that goes on
+        // far past the limit (chunked) is cut off.
         state.discarded += size
-        return state.discarded > max(4 * context.maxBodyBytes, 8 << 20) ? .NO : .YES
+        return state.discarded > context.drainLimit ? .NO : .YES
     }
     if state.request.body.count + size > context.maxBodyBytes {
         state.tooLarge = true

@@ -7,6 +7,9 @@ import Synchronization
 final class ServerContext: Sendable {
     let handler: any HTTPHandler
     let maxBodyBytes: Int
+    /// How much of an oversized body is read (and thrown away) so that its sender, which
+    /// writes the whole body before it reads, gets the 413 instead of a reset connection.
+    let drainLimit: Int
     /// Requests whose handler answers later and has not yet.
     let inFlight = Atomic<Int>(0)
     /// Set when the server starts stopping: every answer from then on closes its connection.
@@ -24,6 +27,7 @@ final class ServerContext: Sendable {
     init(handler: any HTTPHandler, configuration: HTTPServerConfiguration) {
         self.handler = handler
         maxBodyBytes = configuration.maxBodyBytes
+        drainLimit = max(4 * configuration.maxBodyBytes, 8 << 20)
     }
 
     /// Records a request whose connection was just suspended. False once the server has
