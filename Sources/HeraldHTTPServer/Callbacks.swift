@@ -15,7 +15,8 @@ func startDaemon(
         | MHD_USE_TURBO.rawValue
     if isIPv6 { flags |= MHD_USE_IPv6.rawValue }
     return cmhd_start(
-        flags, accessHandler, context, requestCompleted, context, address.assumingMemoryBound(to: sockaddr.self),
+        flags, accessHandler, context, requestCompleted, requestLineLogged, leaveEscaped,
+        address.assumingMemoryBound(to: sockaddr.self),
         UInt32(configuration.connectionLimit), UInt32(configuration.perIPConnectionLimit),
         UInt32(configuration.connectionTimeoutSeconds), 512, UInt32(max(1, configuration.threads)))
 }
@@ -24,6 +25,18 @@ func boundPort(_ daemon: OpaquePointer) -> UInt16 { cmhd_bound_port(daemon) }
 
 private func serverContext(_ cls: UnsafeMutableRawPointer) -> ServerContext {
     Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+}
+
+/// The request line is in: the request's state begins here, with the length of the raw
+/// target (which libmicrohttpd then cuts at `?` and hands on as a C string).
+private let requestLineLogged: cmhd_uri_logger = { _, uri, _ in
+    Unmanaged.passRetained(RequestState(targetLength: uri.map { strlen($0) })).toOpaque()
+}
+
+/// Leaves the path (and query arguments) exactly as sent: routing must see what a proxy in
+/// front saw, not `/metrics` for `/%6detrics` or `/metrics%00`.
+private let leaveEscaped: cmhd_unescaper = { _, _, text in
+    text.map { strlen($0) } ?? 0
 }
 
 private let headerCollector: MHD_KeyValueIterator = { cls, _, key, value in
@@ -76,19 +89,20 @@ private func send(_ response: HTTPResponse, on connection: OpaquePointer?, _ con
 private let tooLargeResponse = HTTPResponse.error(
     413, code: "payload_too_large", message: "request body exceeds the limit", headers: ["Connection": "close"])
 
-private let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadDataSize, conCls in
+private let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, version, uploadData, uploadDataSize, conCls in
     guard let cls, let conCls, let uploadDataSize else { return .NO }
     let context = serverContext(cls)
     let state: RequestState
     if let existing = conCls.pointee {
         state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
     } else {
-        state = RequestState()
+        // The request-line callback always made one; this is only a safety net.
+        state = RequestState(targetLength: nil)
         conCls.pointee = Unmanaged.passRetained(state).toOpaque()
     }
     if !state.headersSeen {
         state.headersSeen = true
-        return headersArrived(state, context, connection, url, method)
+        return headersArrived(state, context, connection, url, method, version)
     }
     let size = uploadDataSize.pointee
     if size > 0 {
@@ -101,14 +115,16 @@ private let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, m
 /// First call: the headers are in, no body yet.
 private func headersArrived(
     _ state: RequestState, _ context: ServerContext, _ connection: OpaquePointer?, _ url: UnsafePointer<CChar>?,
-    _ method: UnsafePointer<CChar>?
+    _ method: UnsafePointer<CChar>?, _ version: UnsafePointer<CChar>?
 ) -> MHD_Result {
-    let rawPath = url.map { String(cString: $0) } ?? "/"
-    let path = rawPath.split(separator: "?", maxSplits: 1).first.map(String.init) ?? rawPath
     state.request = HTTPRequest(
-        method: method.map { String(cString: $0) } ?? "GET", path: path, remoteAddress: clientAddress(connection))
+        method: method.map { String(cString: $0) } ?? "GET", path: url.map { String(cString: $0) } ?? "/",
+        remoteAddress: clientAddress(connection))
     MHD_get_connection_values(connection, .HEADER_KIND, headerCollector, Unmanaged.passUnretained(state).toOpaque())
-    if let refusal = RequestFraming.check(contentLengths: state.contentLengths, transferEncodings: state.transferEncodings) {
+    let refusal =
+        targetRefusal(state, url, version)
+        ?? RequestFraming.check(contentLengths: state.contentLengths, transferEncodings: state.transferEncodings)
+    if let refusal {
         // Answered before the body: libmicrohttpd reads nothing more and closes the connection.
         return answerNow(refusal.response, reason: refusal.code, state, context, connection)
     }
@@ -124,6 +140,18 @@ private func headersArrived(
         context.handler.serverRejected(state.request, status: 413, reason: "payload_too_large")
     }
     return .YES
+}
+
+/// libmicrohttpd hands the target on as a C string, so a NUL byte in the request line
+/// cuts it (`/metrics\0.css` would be `/metrics`). The version follows the target in the
+/// same line: if the target's length up to its first NUL does not reach the version, the
+/// line held a NUL.
+private func targetRefusal(
+    _ state: RequestState, _ url: UnsafePointer<CChar>?, _ version: UnsafePointer<CChar>?
+) -> RequestFraming.Rejection? {
+    guard let length = state.targetLength, let url, let version else { return nil }
+    guard UnsafeRawPointer(version) - UnsafeRawPointer(url) != length + 1 else { return nil }
+    return RequestFraming.Rejection(status: 400, code: "bad_request_target", message: "the request target holds a NUL byte")
 }
 
 private func answerNow(

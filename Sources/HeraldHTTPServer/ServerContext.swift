@@ -73,13 +73,15 @@ let shuttingDownResponse = HTTPResponse.error(
     503, code: "shutting_down", message: "the server is shutting down; retry later",
     headers: ["Retry-After": "5", "Connection": "close"])
 
-/// Per-request state behind `*con_cls`, from the first callback to `requestCompleted`.
+/// Per-request state behind `*con_cls`, from the request line to `requestCompleted`.
 /// The `var`s are only touched by the connection's event thread (one at a time, also
 /// across suspend and resume); `request` is read by the stopping thread only while the
 /// connection is suspended, after the `ServerContext.wait` lock published it. `pending`
 /// and `answeredLater` cross threads by themselves.
 final class RequestState: @unchecked Sendable {
     var request = HTTPRequest(method: "GET", path: "/")
+    /// Length of the raw request target as the request line had it (up to any NUL).
+    let targetLength: Int?
     var headersSeen = false
     var contentLengths: [String] = []
     var transferEncodings: [String] = []
@@ -91,6 +93,10 @@ final class RequestState: @unchecked Sendable {
     let pending = Mutex<HTTPResponse?>(nil)
     /// Answered through ``ServerContext/answer(_:with:)`` (resumed), not sent yet.
     let answeredLater = Atomic<Bool>(false)
+
+    init(targetLength: Int?) {
+        self.targetLength = targetLength
+    }
 }
 
 /// A request waiting for its handler's answer, with its suspended connection.
