@@ -18,6 +18,7 @@ typedef size_t (*cmhd_unescaper)(void *cls, struct MHD_Connection *connection, c
 static inline struct MHD_Daemon *cmhd_start(unsigned int flags,
                                             MHD_AccessHandlerCallback handler, void *cls,
                                             MHD_RequestCompletedCallback completed,
+                                            MHD_NotifyConnectionCallback connection_notifier,
                                             cmhd_uri_logger uri_logger,
                                             cmhd_unescaper unescaper,
                                             const struct sockaddr *address,
@@ -28,6 +29,7 @@ static inline struct MHD_Daemon *cmhd_start(unsigned int flags,
                                             unsigned int thread_pool_size) {
     return MHD_start_daemon(flags, 0, NULL, NULL, handler, cls,
                             MHD_OPTION_NOTIFY_COMPLETED, completed, cls,
+                            MHD_OPTION_NOTIFY_CONNECTION, connection_notifier, cls,
                             MHD_OPTION_URI_LOG_CALLBACK, uri_logger, cls,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescaper, cls,
                             MHD_OPTION_SOCK_ADDR, address,
@@ -49,5 +51,18 @@ static inline uint16_t cmhd_bound_port(struct MHD_Daemon *daemon) {
 static inline const struct sockaddr *cmhd_client_address(struct MHD_Connection *connection) {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     return info == NULL ? NULL : info->client_addr;
+}
+
+/// Fixed-arity wrapper for MHD_get_connection_info(MHD_CONNECTION_INFO_CONNECTION_FD).
+static inline int cmhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
+}
+
+/// Fixed-arity wrapper for MHD_get_connection_info(MHD_CONNECTION_INFO_SOCKET_CONTEXT): what
+/// the MHD_OPTION_NOTIFY_CONNECTION callback stored for the connection.
+static inline void *cmhd_socket_context(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info == NULL ? NULL : info->socket_context;
 }
 #endif

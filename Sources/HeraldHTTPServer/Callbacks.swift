@@ -15,7 +15,7 @@ func startDaemon(
         | MHD_USE_TURBO.rawValue
     if isIPv6 { flags |= MHD_USE_IPv6.rawValue }
     return cmhd_start(
-        flags, accessHandler, context, requestCompleted, requestLineLogged, leaveEscaped,
+        flags, accessHandler, context, requestCompleted, connectionNotified, requestLineLogged, leaveEscaped,
         address.assumingMemoryBound(to: sockaddr.self),
         UInt32(configuration.connectionLimit), UInt32(configuration.perIPConnectionLimit),
         UInt32(configuration.connectionTimeoutSeconds), 512, UInt32(max(1, configuration.threads)))
@@ -27,10 +27,36 @@ private func serverContext(_ cls: UnsafeMutableRawPointer) -> ServerContext {
     Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
 }
 
+/// A connection opens or closes: the watchdog keeps a record of it while it is open.
+private let connectionNotified: MHD_NotifyConnectionCallback = { cls, connection, socketContext, event in
+    guard let cls, let socketContext else { return }
+    let watchdog = serverContext(cls).watchdog
+    switch event {
+    case .CONNECTION_NOTIFY_STARTED:
+        let record = watchdog.opened(fd: cmhd_connection_fd(connection))
+        socketContext.pointee = Unmanaged.passRetained(record).toOpaque()
+    case .CONNECTION_NOTIFY_CLOSED:
+        guard let stored = socketContext.pointee else { return }
+        let record = Unmanaged<ConnectionRecord>.fromOpaque(stored)
+        watchdog.closed(record.takeUnretainedValue())
+        record.release()
+        socketContext.pointee = nil
+    @unknown default:
+        return
+    }
+}
+
+private func connectionRecord(_ connection: OpaquePointer?) -> ConnectionRecord? {
+    cmhd_socket_context(connection).map { Unmanaged<ConnectionRecord>.fromOpaque($0).takeUnretainedValue() }
+}
+
 /// The request line is in: the request's state begins here, with the length of the raw
 /// target (which libmicrohttpd then cuts at `?` and hands on as a C string).
-private let requestLineLogged: cmhd_uri_logger = { _, uri, _ in
-    Unmanaged.passRetained(RequestState(targetLength: uri.map { strlen($0) })).toOpaque()
+private let requestLineLogged: cmhd_uri_logger = { _, uri, connection in
+    let record = connectionRecord(connection)
+    record?.requestLineArrived()
+    let state = RequestState(targetLength: uri.map { strlen($0) }, connection: record)
+    return Unmanaged.passRetained(state).toOpaque()
 }
 
 /// Leaves the path (and query arguments) exactly as sent: routing must see what a proxy in
@@ -97,7 +123,7 @@ private let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, m
         state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
     } else {
         // The request-line callback always made one; this is only a safety net.
-        state = RequestState(targetLength: nil)
+        state = RequestState(targetLength: nil, connection: connectionRecord(connection))
         conCls.pointee = Unmanaged.passRetained(state).toOpaque()
     }
     if !state.headersSeen {
@@ -158,6 +184,7 @@ private func answerNow(
     _ response: HTTPResponse, reason: String, _ state: RequestState, _ context: ServerContext, _ connection: OpaquePointer?
 ) -> MHD_Result {
     state.responded = true
+    state.connection?.enter(.handling)
     context.handler.serverRejected(state.request, status: response.status, reason: reason)
     return send(response, on: connection, context)
 }
@@ -195,6 +222,7 @@ private func requestArrived(_ state: RequestState, _ context: ServerContext, _ c
     }
     if state.responded { return .YES }
     state.responded = true
+    state.connection?.enter(.handling)
     if state.tooLarge { return send(tooLargeResponse, on: connection, context) }
     switch context.handler.handle(state.request) {
     case .respond(let response):
@@ -220,9 +248,11 @@ private func requestArrived(_ state: RequestState, _ context: ServerContext, _ c
 private let requestCompleted: MHD_RequestCompletedCallback = { cls, _, conCls, _ in
     guard let cls, let conCls, let existing = conCls.pointee else { return }
     let state = Unmanaged<RequestState>.fromOpaque(existing)
-    if state.takeUnretainedValue().answeredLater.load(ordering: .acquiring) {
+    let value = state.takeUnretainedValue()
+    if value.answeredLater.load(ordering: .acquiring) {
         serverContext(cls).answersUnsent.subtract(1, ordering: .acquiringAndReleasing)
     }
+    value.connection?.enter(.waiting)
     state.release()
     conCls.pointee = nil
 }

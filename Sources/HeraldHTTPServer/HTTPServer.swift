@@ -4,9 +4,10 @@ public import HeraldCore
 import Synchronization
 
 /// An HTTP/1.1 server on GNU libmicrohttpd: a small pool of event threads (epoll), request
-/// bodies capped (413, also for chunked bodies), idle connections timed out, connections
-/// limited in total and per client IP. A handler that answers later suspends its
-/// connection, which then holds no thread until the answer comes.
+/// bodies capped (413, also for chunked bodies), ambiguous framing refused, paths handed on
+/// as sent, idle connections timed out, each request given a deadline to arrive whole,
+/// connections limited in total and per client IP. A handler that answers later suspends
+/// its connection, which then holds no thread until the answer comes.
 public final class HTTPServer: Sendable {
     private let daemon: Mutex<OpaquePointer?>
     private let context: Unmanaged<ServerContext>
@@ -32,6 +33,7 @@ public final class HTTPServer: Sendable {
             throw HTTPServerError(
                 description: "cannot listen on \(configuration.host):\(configuration.port) (address in use or not available)")
         }
+        context.takeUnretainedValue().watchdog.start()
         self.port = boundPort(started)
         self.daemon = Mutex(started)
         self.context = context
@@ -71,11 +73,16 @@ public final class HTTPServer: Sendable {
             Thread.sleep(forTimeInterval: 0.005)
         }
         MHD_stop_daemon(current)
+        context.watchdog.stop()
         if listener >= 0 { close(listener) }
     }
 
     /// Requests whose answer is still being prepared.
     public var requestsInFlight: Int { context.takeUnretainedValue().inFlight.load(ordering: .relaxed) }
+
+    /// Connections cut so far for being too slow (request deadline, idle between requests,
+    /// or room needed for new clients).
+    public var connectionsCut: Int { context.takeUnretainedValue().watchdog.cuts }
 
     deinit {
         stop()

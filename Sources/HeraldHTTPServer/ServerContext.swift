@@ -10,6 +10,7 @@ final class ServerContext: Sendable {
     /// How much of an oversized body is read (and thrown away) so that its sender, which
     /// writes the whole body before it reads, gets the 413 instead of a reset connection.
     let drainLimit: Int
+    let watchdog: ConnectionWatchdog
     /// Requests whose handler answers later and has not yet.
     let inFlight = Atomic<Int>(0)
     /// Set when the server starts stopping: every answer from then on closes its connection.
@@ -28,6 +29,9 @@ final class ServerContext: Sendable {
         self.handler = handler
         maxBodyBytes = configuration.maxBodyBytes
         drainLimit = max(4 * configuration.maxBodyBytes, 8 << 20)
+        watchdog = ConnectionWatchdog(
+            requestTimeoutSeconds: configuration.requestTimeoutSeconds,
+            idleTimeoutSeconds: configuration.connectionTimeoutSeconds, connectionLimit: configuration.connectionLimit)
     }
 
     /// Records a request whose connection was just suspended. False once the server has
@@ -82,6 +86,7 @@ final class RequestState: @unchecked Sendable {
     var request = HTTPRequest(method: "GET", path: "/")
     /// Length of the raw request target as the request line had it (up to any NUL).
     let targetLength: Int?
+    let connection: ConnectionRecord?
     var headersSeen = false
     var contentLengths: [String] = []
     var transferEncodings: [String] = []
@@ -94,8 +99,9 @@ final class RequestState: @unchecked Sendable {
     /// Answered through ``ServerContext/answer(_:with:)`` (resumed), not sent yet.
     let answeredLater = Atomic<Bool>(false)
 
-    init(targetLength: Int?) {
+    init(targetLength: Int?, connection: ConnectionRecord?) {
         self.targetLength = targetLength
+        self.connection = connection
     }
 }
 
