@@ -59,6 +59,7 @@ let package = Package(
         ),
         .testTarget(name: "HeraldProvidersTests", dependencies: ["HeraldCore", "HeraldProviders"], swiftSettings: strict),
         .testTarget(name: "HeraldSQLiteTests", dependencies: ["HeraldCore", "HeraldSQLite"], swiftSettings: strict),
+        .testTarget(name: "HeraldHTTPServerTests", dependencies: ["HeraldCore", "HeraldHTTPServer"], swiftSettings: strict),
         .testTarget(
             name: "HeraldAppTests",
             dependencies: [

@@ -14,6 +14,9 @@ import Testing
         #expect(loaded.databasePath == defaults.databasePath)
         #expect(loaded.http.maxBodyBytes == 1 << 20)
         #expect(loaded.http.connectionLimit == defaults.http.connectionLimit)
+        #expect(loaded.http.perIPConnectionLimit == defaults.http.perIPConnectionLimit)
+        #expect(loaded.http.connectionTimeoutSeconds == defaults.http.connectionTimeoutSeconds)
+        #expect(loaded.http.requestTimeoutSeconds == defaults.http.requestTimeoutSeconds)
         #expect(loaded.retention == defaults.retention && defaults.retention == 30 * 86_400_000)
     }
 

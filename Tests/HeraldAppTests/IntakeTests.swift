@@ -222,6 +222,23 @@ final class Gateway {
         #expect(try gateway.store().message("msg_chunked")?.status == .queued)
     }
 
+    /// A proxy rule for `/metrics` (or the webhook path) sees the raw path: Herald routes on it too.
+    @Test func encodedPathsAreNotTheRoutesTheyDecodeTo() throws {
+        let gateway = try Gateway()
+        func status(_ target: String, method: String = "GET") throws -> String {
+            let response = try rawHTTP(
+                port: gateway.server.port,
+                Array("\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8))
+            return String(response.prefix(12))
+        }
+        #expect(try status("/metrics") == "HTTP/1.1 200")
+        #expect(try status("/%6detrics") == "HTTP/1.1 404")
+        #expect(try status("/metrics%00") == "HTTP/1.1 404")
+        #expect(try status("/healthz%3F") == "HTTP/1.1 404")
+        #expect(try status("/webhooks%2Fclerk", method: "POST") == "HTTP/1.1 404")
+        #expect(try status("/webhooks/clerk?x=1", method: "POST").hasPrefix("HTTP/1.1 400"))  // the route; no signature
+    }
+
     @Test func concurrentDeliveriesOfOneIdMakeOneMessage() async throws {
         let gateway = try Gateway()
         let body = try fixture("email.created")

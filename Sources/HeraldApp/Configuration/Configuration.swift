@@ -115,6 +115,7 @@ public struct Configuration: Sendable {
                     case "connection_limit": http.connectionLimit = amount
                     case "per_ip_connection_limit": http.perIPConnectionLimit = amount
                     case "connection_timeout_seconds": http.connectionTimeoutSeconds = amount
+                    case "request_timeout_seconds": http.requestTimeoutSeconds = amount
                     case "threads": http.threads = amount
                     default: throw ConfigurationError("\(path): unknown setting \"http.\(limit)\"")
                     }

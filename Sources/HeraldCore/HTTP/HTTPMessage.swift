@@ -1,7 +1,8 @@
 /// An HTTP request as handlers see it, independent of the server library.
 public struct HTTPRequest: Sendable {
     public var method: String
-    /// The path without the query string.
+    /// The path exactly as sent (not percent-decoded), without the query string: route on
+    /// it as it stands, so that `/%6detrics` is not `/metrics`.
     public var path: String
     /// Header names in lower case; the first value of a repeated header.
     public var headers: [String: String]
@@ -65,6 +66,7 @@ public enum HandlerResult: Sendable {
 /// (a store commit) goes through ``HandlerResult/later(_:)``.
 public protocol HTTPHandler: Sendable {
     func handle(_ request: HTTPRequest) -> HandlerResult
-    /// Told when the server itself rejected a request (body too large), for logs and metrics.
+    /// Told when the server itself rejected a request (body too large, ambiguous framing,
+    /// shutting down), for logs and metrics; `reason` is a short stable code.
     func serverRejected(_ request: HTTPRequest, status: Int, reason: String)
 }
