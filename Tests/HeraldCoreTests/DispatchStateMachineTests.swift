@@ -1,0 +1,157 @@
+import HeraldCore
+import Testing
+
+@Suite struct DispatchStateMachineTests {
+    static func message(_ id: Int64) -> ClaimedMessage {
+        ClaimedMessage(id: id, channel: .email, slug: nil, recipient: "a@example.com", clerkID: nil, attempts: 0, createdAt: 0, expiresAt: 1, payload: [])
+    }
+
+    @Test func claimsAheadUpToFourPerWorkerThenWaitsForCapacity() {
+        var machine = DispatchStateMachine(workers: 2)
+        #expect(machine.nextDispatch() == .claim(8))
+        #expect(machine.claimed((1...8).map(Self.message), requested: 8).accepted == Array(1...8))
+        #expect(machine.waitingCount == 8)
+        #expect(machine.nextDispatch() == .waitForCapacity)  // a full batch: more may wait, but no room
+        #expect(machine.nextJob() == .run(Self.message(1)))
+        #expect(machine.nextDispatch() == .waitForCapacity)  // 7 waiting + 1 busy
+        machine.jobFinished()
+        #expect(machine.nextDispatch() == .claim(1))
+    }
+
+    @Test func aShortClaimWaitsForNewsAndANotificationWakesIt() {
+        var machine = DispatchStateMachine(workers: 1)
+        #expect(machine.nextDispatch() == .claim(4))
+        _ = machine.claimed([Self.message(1)], requested: 4)
+        #expect(!machine.hasNews)
+        #expect(machine.nextDispatch() == .waitForWork)
+        machine.notify()
+        #expect(machine.hasNews)
+        #expect(machine.nextDispatch() == .claim(3))
+    }
+
+    @Test func heldIsExactlyWhatIsClaimedUntilItsRecordCommits() {
+        var machine = DispatchStateMachine(workers: 1)
+        _ = machine.nextDispatch()
+        _ = machine.claimed([Self.message(1), Self.message(2)], requested: 4)
+        #expect(machine.held == [1, 2])
+        guard case .run(let first) = machine.nextJob() else { Issue.record("no job"); return }
+        machine.jobFinished()
+        #expect(machine.recording == 1)
+        #expect(machine.held == [1, 2])  // 1 until its record commits
+        #expect(machine.recordFinished(first.id, committed: true, retryDue: false).isEmpty)
+        #expect(machine.held == [2])
+        #expect(machine.isIdle)
+    }
+
+    @Test func aFailedRecordGivesTheLeaseBackAndLooksAgain() {
+        var machine = DispatchStateMachine(workers: 1)
+        _ = machine.nextDispatch()
+        _ = machine.claimed([Self.message(7)], requested: 4)
+        _ = machine.nextJob()
+        machine.jobFinished()
+        _ = machine.nextDispatch()  // consumes the notification
+        #expect(machine.recordFinished(7, committed: false, retryDue: false) == [7])
+        #expect(machine.held.isEmpty)  // no longer renewed
+        #expect(machine.hasNews)
+    }
+
+    @Test func aMessageClaimedAgainWhileHeldIsNotQueuedTwice() {
+        var machine = DispatchStateMachine(workers: 1)
+        _ = machine.nextDispatch()
+        _ = machine.claimed([Self.message(1)], requested: 4)
+        _ = machine.nextDispatch()
+        let again = machine.claimed([Self.message(1), Self.message(2)], requested: 3)
+        #expect(again.accepted == [2])
+        #expect(again.alreadyHeld == [1])
+        #expect(machine.waitingCount == 2)
+    }
+
+    @Test func stopGivesBackWhatNoWorkerStartedAndWhatAClaimInFlightReturns() {
+        var machine = DispatchStateMachine(workers: 2)
+        _ = machine.nextDispatch()
+        _ = machine.claimed([Self.message(1), Self.message(2), Self.message(3)], requested: 8)
+        _ = machine.nextJob()  // 1 is being sent
+        machine.notify()
+        #expect(machine.nextDispatch() == .claim(5))  // a claim goes out (8 - 2 waiting - 1 busy)...
+        #expect(machine.stop() == [2, 3])  // ...and the engine stops meanwhile
+        #expect(machine.held == [1])
+        #expect(!machine.isIdle)  // a send and a claim in flight
+        let late = machine.claimed([Self.message(4), Self.message(5)], requested: 5)
+        #expect(late.release == [4, 5])
+        #expect(late.accepted.isEmpty)
+        #expect(!machine.held.contains(4))
+        #expect(machine.nextJob() == .exit)
+        #expect(machine.nextDispatch() == .exit)
+        machine.jobFinished()
+        #expect(machine.recordFinished(1, committed: true, retryDue: false).isEmpty)
+        #expect(machine.isIdle)
+        #expect(machine.held.isEmpty)
+    }
+
+    @Test func aFailedClaimEndsTheClaim() {
+        var machine = DispatchStateMachine(workers: 1)
+        _ = machine.nextDispatch()
+        #expect(!machine.isIdle)
+        machine.claimFailed()
+        #expect(machine.isIdle)
+    }
+
+    @Test func workersTakeMessagesInClaimOrderAcrossManyBatches() {
+        var machine = DispatchStateMachine(workers: 1, claimAhead: 100)
+        var taken: [Int64] = []
+        var next: Int64 = 1
+        for _ in 0..<5 {
+            guard case .claim(let capacity) = machine.nextDispatch() else { Issue.record("no claim"); return }
+            let batch = (0..<min(capacity, 30)).map { _ in defer { next += 1 }; return Self.message(next) }
+            _ = machine.claimed(batch, requested: capacity)
+            for _ in 0..<25 {
+                if case .run(let message) = machine.nextJob() {
+                    taken.append(message.id)
+                    machine.jobFinished()
+                    _ = machine.recordFinished(message.id, committed: true, retryDue: false)
+                }
+            }
+        }
+        #expect(taken == Array(1...125))
+    }
+}
+
+@Suite struct InstanceLivenessTests {
+    static let now: Int64 = 1_000_000
+
+    static func instance(host: String = "box", pid: Int32 = 1, namespace: String = "pid:[1]", start: Int64 = 500, heartbeat: Int64 = now - 1_000)
+        -> InstanceRecord
+    {
+        InstanceRecord(id: "i", host: host, pid: pid, pidNamespace: namespace, processStart: start, startedAt: 0, heartbeatAt: heartbeat)
+    }
+
+    /// This machine: host "box", PID namespace pid:[1]; PID 1 runs since tick 500, PID 2 since 900.
+    static let here = InstanceLiveness(host: "box", pidNamespace: "pid:[1]", staleAfter: 30_000) { pid in
+        [1: 500, 2: 900][pid]
+    }
+
+    @Test(arguments: [
+        // A fresh heartbeat from another container: same host name, same PID, another namespace: alive.
+        (instance(namespace: "pid:[2]"), false),
+        // Another host entirely, fresh: alive.
+        (instance(host: "other"), false),
+        // Its heartbeat is stale: gone, wherever it runs.
+        (instance(host: "other", heartbeat: now - 31_000), true),
+        (instance(namespace: "pid:[2]", heartbeat: now - 31_000), true),
+        // Here, and its PID runs the same process: alive.
+        (instance(), false),
+        // Here, and its PID is not running: dead at once, no need to wait for the heartbeat.
+        (instance(pid: 3), true),
+        // Here, and its PID now runs another process (recycled): dead.
+        (instance(pid: 2, start: 400), true),
+    ] as [(InstanceRecord, Bool)])
+    func liveness(_ instance: InstanceRecord, _ dead: Bool) {
+        #expect(Self.here.isDead(instance, now: Self.now) == dead)
+    }
+
+    @Test func withoutANamespaceOnlyTheHeartbeatCounts() {
+        let blind = InstanceLiveness(host: "box", pidNamespace: "", staleAfter: 30_000) { _ in nil }
+        #expect(!blind.isDead(Self.instance(namespace: ""), now: Self.now))
+        #expect(blind.isDead(Self.instance(namespace: "", heartbeat: 0), now: Self.now))
+    }
+}
