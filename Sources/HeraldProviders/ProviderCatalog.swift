@@ -47,6 +47,10 @@ public enum ProviderCatalog {
         "smtp": Entry(channels: [.email], make: SMTPProvider.make),
         "smtps": Entry(channels: [.email], make: SMTPProvider.make),
         "twilio": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try TwilioAdapter(url: url)) },
+        "vonage": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try VonageAdapter(url: url)) },
+        "plivo": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try PlivoAdapter(url: url)) },
+        "telnyx": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try TelnyxAdapter(url: url)) },
+        "messagebird": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try MessageBirdAdapter(url: url)) },
     ]
 
     /// The schemes, sorted, for messages.
