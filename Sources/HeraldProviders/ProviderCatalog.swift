@@ -47,6 +47,9 @@ public enum ProviderCatalog {
         "smtp": Entry(channels: [.email], make: SMTPProvider.make),
         "smtps": Entry(channels: [.email], make: SMTPProvider.make),
         "twilio": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try TwilioAdapter(url: url)) },
+        "sendgrid": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try SendGridAdapter(url: url)) },
+        "postmark": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try PostmarkAdapter(url: url)) },
+        "resend": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try ResendAdapter(url: url)) },
     ]
 
     /// The schemes, sorted, for messages.
