@@ -51,6 +51,9 @@ public enum ProviderCatalog {
         "plivo": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try PlivoAdapter(url: url)) },
         "telnyx": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try TelnyxAdapter(url: url)) },
         "messagebird": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try MessageBirdAdapter(url: url)) },
+        "sendgrid": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try SendGridAdapter(url: url)) },
+        "postmark": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try PostmarkAdapter(url: url)) },
+        "resend": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try ResendAdapter(url: url)) },
     ]
 
     /// The schemes, sorted, for messages.
