@@ -25,8 +25,10 @@ final class Gateway {
         sqlite = try SQLiteStore(path: databasePath, logger: logger)
         signer = try testSigner()
         intake = Intake(verifier: signer, store: sqlite, webhookPath: "/webhooks/clerk", logger: logger)
+        let routes = Routes(
+            webhookPath: "/webhooks/clerk", intake: intake, metrics: MetricsRoute(metrics: intake.metrics, backlog: sqlite, logger: logger))
         server = try HTTPServer(
-            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes), handler: intake)
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes), handler: routes)
     }
 
     deinit {

@@ -1,12 +1,12 @@
 import Foundation
 public import HeraldCore
 
-/// The webhook endpoint and the server's other routes. Runs on the HTTP server's event
+/// Clerk's webhooks (the other routes are in ``Routes``). Runs on the HTTP server's event
 /// threads: verification and decoding happen there; the store write joins the next group
 /// commit, and the answer (2xx) is sent only once that commit is durable. No thread waits.
 public final class Intake: HTTPHandler {
     private let verifier: WebhookVerifier
-    private let store: any IntakeStore & BacklogSource
+    private let store: any IntakeStore
     private let webhookPath: String
     private let logger: Logger
     public let metrics: Metrics
@@ -15,7 +15,7 @@ public final class Intake: HTTPHandler {
     private let onQueued: @Sendable () -> Void
 
     public init(
-        verifier: WebhookVerifier, store: any IntakeStore & BacklogSource, webhookPath: String, logger: Logger, metrics: Metrics = Metrics(),
+        verifier: WebhookVerifier, store: any IntakeStore, webhookPath: String, logger: Logger, metrics: Metrics = Metrics(),
         now: @escaping @Sendable () -> Int64 = Clock.nowMilliseconds, onQueued: @escaping @Sendable () -> Void = {}
     ) {
         self.onQueued = onQueued
@@ -27,41 +27,17 @@ public final class Intake: HTTPHandler {
         self.now = now
     }
 
+    /// A request to the webhook path.
     public func handle(_ request: HTTPRequest) -> HandlerResult {
-        switch request.path {
-        case webhookPath:
-            guard request.method == "POST" else { return .respond(methodNotAllowed(request, allow: "POST")) }
-            return receiveWebhook(request)
-        case "/healthz":
-            guard request.method == "GET" || request.method == "HEAD" else {
-                return .respond(methodNotAllowed(request, allow: "GET, HEAD"))
-            }
-            return .respond(.json(200, #"{"status":"ok"}"#))
-        case "/metrics":
-            guard request.method == "GET" else { return .respond(methodNotAllowed(request, allow: "GET")) }
-            return .later { [store, metrics, logger, now] respond in
-                // The backlog gauges come from the store; the counters are answered even if it fails.
-                store.pendingSummary { result in
-                    var text = metrics.prometheusText()
-                    switch result {
-                    case .success(let summary): text += Metrics.pendingText(summary, now: now())
-                    case .failure(let error): logger.error("metrics: cannot read the backlog from the store", ["error": "\(error)"])
-                    }
-                    respond(HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(text.utf8)))
-                }
-            }
-        default:
-            return .respond(.error(404, code: "not_found", message: "no such path"))
+        guard request.method == "POST" else {
+            return .respond(.error(405, code: "method_not_allowed", message: "use POST", headers: ["Allow": "POST"]))
         }
+        return receiveWebhook(request)
     }
 
     public func serverRejected(_ request: HTTPRequest, status: Int, reason: String) {
         guard request.path == webhookPath else { return }
         reject(request, status: status, code: reason, webhookID: nil)
-    }
-
-    private func methodNotAllowed(_ request: HTTPRequest, allow: String) -> HTTPResponse {
-        .error(405, code: "method_not_allowed", message: "use \(allow)", headers: ["Allow": allow])
     }
 
     private func receiveWebhook(_ request: HTTPRequest) -> HandlerResult {

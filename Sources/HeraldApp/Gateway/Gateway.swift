@@ -1,0 +1,112 @@
+import Foundation
+public import HeraldCore
+import HeraldCrypto
+import HeraldHTTPServer
+import HeraldSQLite
+
+/// The composition root of `herald serve`: builds every part from the configuration and
+/// starts and stops them in order. The HTTP listener is bound before delivery starts, so
+/// that a second serve on a port in use fails before it claims anything; on a stop, intake
+/// drains first, then retention, then delivery, then the store.
+public final class Gateway {
+    public struct Options: Sendable {
+        /// Deliver (false: intake only, `--no-delivery`).
+        public var delivers = true
+        public init(delivers: Bool = true) {
+            self.delivers = delivers
+        }
+    }
+
+    public let configuration: Configuration
+    let store: SQLiteStore
+    let templates: TemplateStore
+    public let metrics = Metrics()
+    let engine: DeliveryEngine
+    let pruner: Pruner?
+    let server: HTTPServer
+    let logger: Logger
+    let options: Options
+    /// What the templates folder held at start.
+    public let templateCount: Int
+
+    /// Opens the store, loads the templates and binds the listener; nothing is delivered
+    /// until ``start()``.
+    public init(configuration: Configuration, options: Options, logger: Logger) throws {
+        self.configuration = configuration
+        self.options = options
+        self.logger = logger
+        do {
+            store = try SQLiteStore(path: configuration.databasePath, logger: logger)
+        } catch {
+            throw CommandError("cannot open the store at \(configuration.databasePath): \(error)")
+        }
+        templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath, logger: logger)
+        templateCount = templates.reload().inventory.count
+        let providers = configuration.providers
+        let store = self.store
+        let metrics = self.metrics
+        let engine = DeliveryEngine(
+            queue: store, templates: templates, settings: configuration.delivery, logger: logger, metrics: metrics,
+            makeSender: { channel in try providers.makeSender(providers.route(for: channel)[0]) })
+        self.engine = engine
+        pruner = configuration.retention.map { Pruner(store: store, retention: $0, logger: logger) }
+        let verifier = WebhookVerifier(secrets: configuration.secrets, authenticator: OpenSSLAuthenticator())
+        let intake = Intake(
+            verifier: verifier, store: store, webhookPath: configuration.webhookPath, logger: logger, metrics: metrics,
+            onQueued: { engine.notify() })
+        let routes = Routes(
+            webhookPath: configuration.webhookPath, intake: intake, metrics: MetricsRoute(metrics: metrics, backlog: store, logger: logger))
+        var http = configuration.http
+        http.host = configuration.listenHost
+        http.port = configuration.listenPort
+        do {
+            server = try HTTPServer(configuration: http, handler: routes)
+        } catch {
+            store.close()
+            throw CommandError("\(error)")
+        }
+    }
+
+    /// The port the listener is bound to.
+    public var port: UInt16 { server.port }
+
+    /// Starts delivery and retention (the listener already takes webhooks).
+    public func start() throws {
+        if options.delivers {
+            do {
+                try engine.start()
+            } catch {
+                server.stop(drainSeconds: 1)
+                store.close()
+                throw CommandError("cannot start delivery: \(error)")
+            }
+        }
+        pruner?.start()
+    }
+
+    /// Stops taking requests (those in flight finish), then retention, then delivery
+    /// (sends in flight finish), then closes the store.
+    public func stop() {
+        server.stop()
+        pruner?.stop()
+        if options.delivers { engine.stop() }
+        store.close()
+    }
+
+    /// One line per part for the start-up log; never a credential.
+    public var summary: Logger.Metadata {
+        let providers = configuration.providers
+        var started: Logger.Metadata = [
+            "listen": "\(configuration.listenHost.contains(":") ? "[\(configuration.listenHost)]" : configuration.listenHost):\(server.port)",
+            "webhook.path": configuration.webhookPath, "database": configuration.databasePath,
+            "secrets": "\(configuration.secrets.count) from \(configuration.secretSource ?? "?")",
+            "templates": "\(templateCount) in \(configuration.templatesPath)",
+            "delivery": options.delivers
+                ? "email via \(providers.summary(for: .email)); sms via \(providers.summary(for: .sms)); \(configuration.delivery.workers) workers"
+                : "off (intake only)",
+            "retention": configuration.retention.map(formatDuration) ?? "off",
+        ]
+        if let file = configuration.configFile { started["config"] = file }
+        return started
+    }
+}

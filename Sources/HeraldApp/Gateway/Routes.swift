@@ -1,0 +1,72 @@
+import Foundation
+public import HeraldCore
+
+/// The HTTP server's router: paths are matched exactly as sent (never decoded, so that
+/// `/%6detrics` is not `/metrics`), each to its route.
+public final class Routes: HTTPHandler {
+    private let webhookPath: String
+    private let intake: Intake
+    private let metrics: MetricsRoute?
+
+    /// `metrics` nil: `/metrics` is not served here (it has a listener of its own).
+    public init(webhookPath: String, intake: Intake, metrics: MetricsRoute?) {
+        self.webhookPath = webhookPath
+        self.intake = intake
+        self.metrics = metrics
+    }
+
+    public func handle(_ request: HTTPRequest) -> HandlerResult {
+        switch request.path {
+        case webhookPath:
+            return intake.handle(request)
+        case "/healthz":
+            guard request.method == "GET" || request.method == "HEAD" else { return .respond(Self.methodNotAllowed("GET, HEAD")) }
+            return .respond(.json(200, #"{"status":"ok"}"#))
+        case "/metrics" where metrics != nil:
+            guard request.method == "GET" else { return .respond(Self.methodNotAllowed("GET")) }
+            return metrics!.handle(request)
+        default:
+            return .respond(.error(404, code: "not_found", message: "no such path"))
+        }
+    }
+
+    public func serverRejected(_ request: HTTPRequest, status: Int, reason: String) {
+        guard request.path == webhookPath else { return }
+        intake.serverRejected(request, status: status, reason: reason)
+    }
+
+    static func methodNotAllowed(_ allow: String) -> HTTPResponse {
+        .error(405, code: "method_not_allowed", message: "use \(allow)", headers: ["Allow": allow])
+    }
+}
+
+/// `GET /metrics`: the process's counters, and the backlog gauges read from the store (for
+/// every process sharing it). The counters are answered even if the store cannot be read.
+public final class MetricsRoute: HTTPHandler {
+    private let metrics: Metrics
+    private let backlog: any BacklogSource
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+
+    public init(metrics: Metrics, backlog: any BacklogSource, logger: Logger, now: @escaping @Sendable () -> Int64 = Clock.nowMilliseconds) {
+        self.metrics = metrics
+        self.backlog = backlog
+        self.logger = logger
+        self.now = now
+    }
+
+    public func handle(_ request: HTTPRequest) -> HandlerResult {
+        .later { [backlog, metrics, logger, now] respond in
+            backlog.pendingSummary { result in
+                var text = metrics.prometheusText()
+                switch result {
+                case .success(let summary): text += Metrics.pendingText(summary, now: now())
+                case .failure(let error): logger.error("metrics: cannot read the backlog from the store", ["error": "\(error)"])
+                }
+                respond(HTTPResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4"], body: Array(text.utf8)))
+            }
+        }
+    }
+
+    public func serverRejected(_ request: HTTPRequest, status: Int, reason: String) {}
+}
