@@ -69,7 +69,12 @@ let draft = MessageDraft(
         let writer = try StoreWriter(path: path)
         // Hold the writer thread so that the 200 writes queue up behind it and share commits.
         let gate = DispatchSemaphore(value: 0)
-        writer.submit({ _ in gate.wait() }) { _ in }
+        let holding = DispatchSemaphore(value: 0)
+        writer.submit({ _ in
+            holding.signal()
+            gate.wait()
+        }) { _ in }
+        holding.wait()
         let collected = Mutex<[InsertOutcome]>([])
         let done = DispatchGroup()
         for index in 0..<200 {
@@ -96,9 +101,15 @@ let draft = MessageDraft(
     @Test func aFailingJobDoesNotUndoItsBatch() throws {
         let path = try temporaryDatabase()
         let writer = try StoreWriter(path: path)
-        // Hold the writer so that all eight jobs, the failing one among them, share one batch.
+        // Hold the writer (inside a batch of its own) so that all eight jobs, the failing one
+        // among them, queue up behind it and share the next batch.
         let gate = DispatchSemaphore(value: 0)
-        writer.submit({ _ in gate.wait() }) { _ in }
+        let holding = DispatchSemaphore(value: 0)
+        writer.submit({ _ in
+            holding.signal()
+            gate.wait()
+        }) { _ in }
+        holding.wait()
         let done = DispatchGroup()
         let failures = Mutex(0)
         for index in 0..<8 {
