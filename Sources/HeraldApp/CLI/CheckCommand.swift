@@ -2,13 +2,14 @@ import Foundation
 import HeraldCore
 import HeraldCurl
 
-/// `herald check [--relay]`: validates the configuration and every template, and with
-/// `--relay` talks to the SMTP relay; exits 1 on any problem, so it can guard a deployment
-/// or CI.
+/// `herald check [--relay] [--providers]`: validates the configuration and every
+/// template, with `--relay` talks to the SMTP relay, with `--providers` asks every
+/// configured provider a question that sends nothing; exits 1 on any problem, so it can
+/// guard a deployment or CI.
 enum CheckCommand {
     static func run(_ arguments: [String], environment: [String: String], output: Output) throws {
-        let parsed = try Arguments(arguments, options: [], flags: ["relay"])
-        try parsed.expectPositionals(max: 0, usage: "herald check [--relay]")
+        let parsed = try Arguments(arguments, options: [], flags: ["relay", "providers"])
+        try parsed.expectPositionals(max: 0, usage: "herald check [--relay] [--providers]")
         let configuration = try Configuration.load(environment: environment)
         output.write("configuration: ok (\(configuration.configFile ?? "embedded defaults") and environment)\n")
         if configuration.secrets.isEmpty {
@@ -18,6 +19,10 @@ enum CheckCommand {
         }
         var failures: [String] = []
         if parsed.flag("relay"), !checkRelay(configuration, output: output) { failures.append("the relay check failed") }
+        if parsed.flag("providers") {
+            let problems = ProviderCheck.run(configuration, output: output)
+            if problems > 0 { failures.append("\(problems) provider check(s) failed") }
+        }
 
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: configuration.templatesPath, isDirectory: &isDirectory), isDirectory.boolValue {

@@ -104,15 +104,18 @@ enum Help {
         """
 
     static let check = """
-        Usage: herald check [--relay]
+        Usage: herald check [--relay] [--providers]
 
         Validates the configuration and every template: syntax (with line and column),
         partials that exist, variables Clerk does not send, that each template renders
         with the sample data, and SMS length in GSM-7 / UCS-2 segments. Exits 1 on any
         problem.
 
-          --relay   also connect to the SMTP relay (HERALD_SMTP_URL) as a send would:
-                    TLS and its certificate, AUTH, then NOOP. Nothing is sent.
+          --relay      also connect to the SMTP relay (HERALD_SMTP_URL) as a send would:
+                       TLS and its certificate, AUTH, then NOOP. Nothing is sent.
+          --providers  also ask every configured provider (HERALD_EMAIL_URL, HERALD_SMS_URL)
+                       a question that sends nothing: the account, domain, sender or
+                       balance, so a wrong key or a missing permission shows now.
 
         """
 

@@ -97,4 +97,20 @@ import Testing
         #expect((checkOut + checkErr).contains(expected))
         #expect(!(checkOut + checkErr).contains("secret-token"))
     }
+
+    @Test func checkProvidersAsksTwilioWithoutSendingAndNamesAWrongKey() throws {
+        let twilio = try TwilioDouble()
+        let folder = try temporaryFolder()
+        let (good, goodOut, _) = try Child.run(["check", "--providers"], environment: ["HERALD_SMS_URL": twilio.url, "HERALD_CONFIG": ""], directory: folder)
+        #expect(good == 0)
+        #expect(goodOut.contains("provider twilio (sms): ok: account \(TwilioDouble.accountSID) is active"))
+        #expect(goodOut.contains("provider outbox (email): ok"))
+        let wrong = twilio.url.replacingOccurrences(of: TwilioDouble.authToken, with: "not-the-token")
+        let (bad, badOut, badErr) = try Child.run(["check", "--providers"], environment: ["HERALD_SMS_URL": wrong, "HERALD_CONFIG": ""], directory: folder)
+        #expect(bad == 1)
+        #expect(badOut.contains("problem: provider twilio (sms): the credentials are refused (HTTP 401)"))
+        #expect(badErr.contains("1 provider check(s) failed"))
+        #expect(!(badOut + badErr).contains("not-the-token"))
+        #expect(twilio.accepted.isEmpty)  // nothing was sent
+    }
 }
