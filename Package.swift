@@ -58,6 +58,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HeraldProvidersTests", dependencies: ["HeraldCore", "HeraldProviders"], swiftSettings: strict),
+        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldCore", "HeraldSQLite", "HeraldTestSupport"], swiftSettings: strict),
         .testTarget(name: "HeraldSQLiteTests", dependencies: ["HeraldCore", "HeraldSQLite"], swiftSettings: strict),
         .testTarget(name: "HeraldHTTPServerTests", dependencies: ["HeraldCore", "HeraldHTTPServer"], swiftSettings: strict),
         .testTarget(
