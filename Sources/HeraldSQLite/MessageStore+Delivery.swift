@@ -52,22 +52,23 @@ extension MessageStore {
         return claimed
     }
 
-    /// Records an attempt and moves its message on, if `owner` still holds it.
-    /// Returns false when the lease was lost (another process took the message over).
-    @discardableResult
-    func finishAttempt(messageID: Int64, owner: String, attempt: AttemptRecord, result: AttemptResult, now: Int64) throws -> Bool {
+    /// Records the attempts of one round and moves the message on, if `owner` still holds
+    /// it. Returns false when the lease was lost (another process took the message over).
+    func finishAttempts(messageID: Int64, owner: String, attempts: [AttemptRecord], result: AttemptResult, now: Int64) throws -> Bool {
+        let made = attempts.filter { $0.outcome != "expired" }
+        let template = attempts.last?.template
         try connection.run("""
             UPDATE messages SET status = ?, attempts = attempts + ?, next_attempt_at = ?, last_error = ?,
                 provider_id = COALESCE(?, provider_id), template = COALESCE(?, template), lease_owner = NULL,
                 lease_until = NULL, updated_at = ?
             WHERE id = ? AND status = 'sending' AND lease_owner = ?
             """, [
-                .text(result.status.rawValue), .integer(attempt.outcome == "expired" ? 0 : 1), result.nextAttemptAt.map(SQLValue.integer) ?? .null,
-                .optional(result.lastError), .optional(result.providerID), .optional(attempt.template), .integer(now),
+                .text(result.status.rawValue), .integer(Int64(made.count)), result.nextAttemptAt.map(SQLValue.integer) ?? .null,
+                .optional(result.lastError), .optional(result.providerID), .optional(template), .integer(now),
                 .integer(messageID), .text(owner),
             ])
         guard connection.changes == 1 else { return false }
-        if attempt.outcome != "expired" {
+        for attempt in made {
             try connection.run("""
                 INSERT INTO attempts (message_id, number, transport, started_at, duration_ms, outcome, code, provider_id, error, template,
                                       provider_code)
@@ -80,6 +81,12 @@ extension MessageStore {
         }
         try recordEvent(messageID: messageID, status: result.status, detail: result.detail, at: now)
         return true
+    }
+
+    /// One attempt (tests and callers with a single try).
+    @discardableResult
+    func finishAttempt(messageID: Int64, owner: String, attempt: AttemptRecord, result: AttemptResult, now: Int64) throws -> Bool {
+        try finishAttempts(messageID: messageID, owner: owner, attempts: [attempt], result: result, now: now)
     }
 
     /// A message's attempts, oldest first.

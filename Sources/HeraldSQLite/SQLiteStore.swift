@@ -73,10 +73,10 @@ public final class SQLiteStore: MessageStoreBackend {
     }
 
     public func finish(
-        messageID: Int64, owner: String, attempt: AttemptRecord, result: AttemptResult, at: Int64,
+        messageID: Int64, owner: String, attempts: [AttemptRecord], result: AttemptResult, at: Int64,
         then: @escaping @Sendable (Result<Bool, StoreError>) -> Void
     ) {
-        submit({ try $0.finishAttempt(messageID: messageID, owner: owner, attempt: attempt, result: result, now: at) }, then: then)
+        submit({ try $0.finishAttempts(messageID: messageID, owner: owner, attempts: attempts, result: result, now: at) }, then: then)
     }
 
     public func renew(_ ids: Set<Int64>, owner: String, until: Int64) throws(StoreError) {

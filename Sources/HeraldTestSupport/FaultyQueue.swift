@@ -40,7 +40,7 @@ public final class FaultyQueue: DeliveryQueue {
     }
 
     public func finish(
-        messageID: Int64, owner: String, attempt: AttemptRecord, result: AttemptResult, at: Int64,
+        messageID: Int64, owner: String, attempts: [AttemptRecord], result: AttemptResult, at: Int64,
         then: @escaping @Sendable (Result<Bool, StoreError>) -> Void
     ) {
         let fail = failingFinishes.withLock { count in
@@ -52,7 +52,7 @@ public final class FaultyQueue: DeliveryQueue {
             DispatchQueue.global().async { then(.failure(StoreError(.unavailable, code: "sqlite_full", message: "database or disk is full"))) }
             return
         }
-        base.finish(messageID: messageID, owner: owner, attempt: attempt, result: result, at: at, then: then)
+        base.finish(messageID: messageID, owner: owner, attempts: attempts, result: result, at: at, then: then)
     }
 
     public func renew(_ ids: Set<Int64>, owner: String, until: Int64) throws(StoreError) { try base.renew(ids, owner: owner, until: until) }

@@ -7,10 +7,11 @@ public protocol DeliveryQueue: Sendable {
     func claim(
         upTo limit: Int, owner: String, now: Int64, leaseUntil: Int64, maxAge: @escaping @Sendable (String?) -> Int64
     ) throws(StoreError) -> [ClaimedMessage]
-    /// Records an attempt and moves the message on, if `owner` still holds it; the
-    /// completion says whether it did (false: the lease was lost). Does not block.
+    /// Records the attempts of one delivery round (one per provider tried, oldest first)
+    /// and moves the message on, if `owner` still holds it; the completion says whether it
+    /// did (false: the lease was lost). Does not block.
     func finish(
-        messageID: Int64, owner: String, attempt: AttemptRecord, result: AttemptResult, at: Int64,
+        messageID: Int64, owner: String, attempts: [AttemptRecord], result: AttemptResult, at: Int64,
         then: @escaping @Sendable (Result<Bool, StoreError>) -> Void)
     /// Extends the leases of exactly these messages, where `owner` still holds them.
     func renew(_ ids: Set<Int64>, owner: String, until: Int64) throws(StoreError)
@@ -30,4 +31,14 @@ public protocol DeliveryQueue: Sendable {
     /// Makes the messages that `deadOwners` left in `sending` due at once and forgets those
     /// instances. Returns how many messages were released.
     func takeOver(from deadOwners: [String]) throws(StoreError) -> Int
+}
+
+extension DeliveryQueue {
+    /// A round of one attempt.
+    public func finish(
+        messageID: Int64, owner: String, attempt: AttemptRecord, result: AttemptResult, at: Int64,
+        then: @escaping @Sendable (Result<Bool, StoreError>) -> Void
+    ) {
+        finish(messageID: messageID, owner: owner, attempts: [attempt], result: result, at: at, then: then)
+    }
 }
