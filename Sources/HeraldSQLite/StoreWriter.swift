@@ -20,18 +20,7 @@ final class StoreWriter: Sendable {
         }
     }
 
-    /// Queue state, guarded by `condition`'s lock.
-    private final class Queue: @unchecked Sendable {
-        // All fields are read and written only while `condition` is locked.
-        let condition = NSCondition()
-        var jobs: [Job] = []
-        var stopping = false
-        var stopped = false
-        /// The most write jobs one transaction held (for tests of group commit).
-        var largestBatch = 0
-    }
-
-    private let queue = Queue()
+    private let queue = JobQueue<Job>()
     private let logger: Logger
     let maxBatch: Int
 
@@ -88,57 +77,23 @@ final class StoreWriter: Sendable {
         }))
     }
 
-    /// The most write jobs one transaction has held so far.
-    var largestBatch: Int {
-        queue.condition.lock()
-        defer { queue.condition.unlock() }
-        return queue.largestBatch
-    }
+    /// The most jobs one batch has held so far (reads included).
+    var largestBatch: Int { queue.largestBatch }
 
     /// Finishes queued jobs, then closes the store. Later writes fail.
     func close() {
-        queue.condition.lock()
-        queue.stopping = true
-        queue.condition.broadcast()
-        while !queue.stopped { queue.condition.wait() }
-        queue.condition.unlock()
+        queue.close(waiting: true)
     }
 
     private func submit(_ job: Job) {
-        queue.condition.lock()
-        if queue.stopping {
-            queue.condition.unlock()
+        if !queue.append(job) {
             job.finish(.failure(SQLiteError(code: SQLiteError.closedCode, message: "the store is closed")))
-            return
         }
-        queue.jobs.append(job)
-        queue.condition.signal()
-        queue.condition.unlock()
     }
 
-    private static func loop(store: MessageStore, queue: Queue, logger: Logger, maxBatch: Int) {
+    private static func loop(store: MessageStore, queue: JobQueue<Job>, logger: Logger, maxBatch: Int) {
         let connection = store.connection
-        var previousBatch = 0
-        while true {
-            queue.condition.lock()
-            while queue.jobs.isEmpty && !queue.stopping { queue.condition.wait() }
-            // Commit delay: under load, writers arrive in waves right after each commit; a
-            // wave that has only begun is worth a fraction of a millisecond to fill up.
-            if !queue.stopping && queue.jobs.count * 2 < previousBatch {
-                let deadline = Date().addingTimeInterval(0.0005)
-                while queue.jobs.count * 2 < previousBatch && queue.condition.wait(until: deadline) {}
-            }
-            if queue.jobs.isEmpty && queue.stopping {
-                queue.stopped = true
-                queue.condition.broadcast()
-                queue.condition.unlock()
-                return
-            }
-            let taken = Array(queue.jobs.prefix(maxBatch))
-            queue.jobs.removeFirst(taken.count)
-            queue.condition.unlock()
-            previousBatch = taken.count
-
+        while let taken = queue.nextBatch(limit: maxBatch) {
             // Reads first, each on its own, outside any transaction.
             for job in taken where job.readOnly {
                 do {
@@ -150,9 +105,6 @@ final class StoreWriter: Sendable {
             }
             let batch = taken.filter { !$0.readOnly }
             if batch.isEmpty { continue }
-            queue.condition.lock()
-            queue.largestBatch = max(queue.largestBatch, batch.count)
-            queue.condition.unlock()
 
             // Fast path: the whole batch in one transaction. Jobs rarely fail; when one does,
             // the batch is rolled back and run again with a savepoint per job, so that only
@@ -196,27 +148,6 @@ final class StoreWriter: Sendable {
             }
             for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
         }
-    }
-}
-
-/// A one-shot result that one thread sets and another waits for.
-private final class Outcome<T>: @unchecked Sendable {
-    // `result` is guarded by `condition`.
-    private let condition = NSCondition()
-    private var result: Result<T, any Error>?
-
-    func set(_ value: Result<T, any Error>) {
-        condition.lock()
-        result = value
-        condition.signal()
-        condition.unlock()
-    }
-
-    func wait() -> Result<T, any Error> {
-        condition.lock()
-        defer { condition.unlock() }
-        while result == nil { condition.wait() }
-        return result!
     }
 }
 
