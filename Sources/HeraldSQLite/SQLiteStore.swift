@@ -114,6 +114,10 @@ public final class SQLiteStore: MessageStoreBackend {
         return try write { try $0.takeOver(from: deadOwners) }
     }
 
+    /// Nothing to do: intake in this process tells the engine itself, and other processes
+    /// on the same file are found by the engine's poll.
+    public func onWorkQueued(_ wake: @escaping @Sendable () -> Void) {}
+
     // MARK: MessageLog
 
     public func messages(matching filter: MessageFilter) throws(StoreError) -> [MessageRecord] {

@@ -87,6 +87,8 @@ public final class DeliveryEngine: Sendable {
         shared.running = settings.workers + 1
         shared.condition.unlock()
         keeper.start(held: { [shared] in shared.withLock { $0.held } }, onTakeOver: { [weak self] in self?.notify() })
+        // Work another instance queued (a store shared between instances says so).
+        queue.onWorkQueued { [weak self] in self?.notify() }
         // Named from inside the thread, so that the kernel (top -H, /proc) shows the name too.
         Thread { [self] in
             Thread.current.name = "herald-dispatch"

@@ -31,6 +31,12 @@ public protocol DeliveryQueue: Sendable {
     /// Makes the messages that `deadOwners` left in `sending` due at once and forgets those
     /// instances. Returns how many messages were released.
     func takeOver(from deadOwners: [String]) throws(StoreError) -> Int
+
+    /// Calls `wake` (on the store's own thread; keep it short) whenever any process may
+    /// have made work due: a new message, a requeue, leases given back or taken over. For
+    /// a store that other instances share (PostgreSQL: `LISTEN`/`NOTIFY`); a store of one
+    /// machine does nothing here (intake tells its own engine, and the engine polls).
+    func onWorkQueued(_ wake: @escaping @Sendable () -> Void)
 }
 
 extension DeliveryQueue {
