@@ -22,12 +22,14 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Pure logic: no C module, no FoundationNetworking.
         .target(name: "HeraldCore", swiftSettings: strict),
 
         // One thin adapter per C library.
         .target(name: "HeraldSQLite", dependencies: ["HeraldCore", "CSQLite"], swiftSettings: strict),
+        .target(name: "HeraldPostgres", dependencies: ["HeraldCore", "CLibPQ"], swiftSettings: strict),
         .target(name: "HeraldCurl", dependencies: ["HeraldCore", "CCurl"], swiftSettings: strict),
         .target(name: "HeraldCrypto", dependencies: ["HeraldCore", "COpenSSL"], swiftSettings: strict),
         .target(name: "HeraldHTTPServer", dependencies: ["HeraldCore", "CMicroHTTPD"], swiftSettings: strict),
@@ -38,7 +40,9 @@ let package = Package(
         // Wiring, configuration and the CLI commands, as a testable library.
         .target(
             name: "HeraldApp",
-            dependencies: ["HeraldCore", "HeraldProviders", "HeraldSQLite", "HeraldCurl", "HeraldCrypto", "HeraldHTTPServer"],
+            dependencies: [
+                "HeraldCore", "HeraldProviders", "HeraldSQLite", "HeraldPostgres", "HeraldCurl", "HeraldCrypto", "HeraldHTTPServer",
+            ],
             swiftSettings: strict
         ),
         // What the tests share: provider doubles on 127.0.0.1, log capture, scripted senders.
@@ -58,14 +62,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "HeraldProvidersTests", dependencies: ["HeraldCore", "HeraldProviders"], swiftSettings: strict),
-        .testTarget(name: "HeraldStoreTests", dependencies: ["HeraldCore", "HeraldSQLite", "HeraldTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "HeraldStoreTests", dependencies: ["HeraldCore", "HeraldSQLite", "HeraldPostgres", "HeraldTestSupport"], swiftSettings: strict),
         .testTarget(name: "HeraldSQLiteTests", dependencies: ["HeraldCore", "HeraldSQLite"], swiftSettings: strict),
+        .testTarget(name: "HeraldPostgresTests", dependencies: ["HeraldCore", "HeraldPostgres", "HeraldTestSupport"], swiftSettings: strict),
         .testTarget(name: "HeraldHTTPServerTests", dependencies: ["HeraldCore", "HeraldHTTPServer"], swiftSettings: strict),
         .testTarget(
             name: "HeraldAppTests",
             dependencies: [
                 "HeraldCore", "HeraldApp", "HeraldCrypto", "HeraldCurl", "HeraldHTTPServer", "HeraldProviders", "HeraldSQLite",
-                "HeraldTestSupport",
+                "HeraldPostgres", "HeraldTestSupport",
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strict

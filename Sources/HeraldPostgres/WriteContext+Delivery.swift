@@ -1,0 +1,118 @@
+import HeraldCore
+
+extension WriteContext {
+    /// Due messages, oldest due first, locked for this transaction: `SKIP LOCKED` passes
+    /// over what another instance's open claim holds, so instances never wait for each
+    /// other or claim the same message. One index range per status, each with its own limit.
+    private static let candidates = """
+        WITH sending AS (
+            SELECT id, slug, created_at, expires_at, COALESCE(next_attempt_at, 0) AS due, occurred_at FROM messages
+            WHERE status = 'sending' AND lease_until < $1 ORDER BY lease_until LIMIT $2 FOR UPDATE SKIP LOCKED),
+        queued AS (
+            SELECT id, slug, created_at, expires_at, COALESCE(next_attempt_at, 0) AS due, occurred_at FROM messages
+            WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+        retrying AS (
+            SELECT id, slug, created_at, expires_at, COALESCE(next_attempt_at, 0) AS due, occurred_at FROM messages
+            WHERE status = 'retrying' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+        SELECT id, slug, created_at, expires_at, occurred_at FROM (
+            SELECT * FROM sending UNION ALL SELECT * FROM queued UNION ALL SELECT * FROM retrying) AS due
+        ORDER BY due, id LIMIT $2
+        """
+
+    /// Leases the locked candidates, each with its expiry, and returns what a worker needs.
+    private static let lease = """
+        WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS v (id, expiry, n)),
+        u AS (
+            UPDATE messages m SET status = 'sending', lease_owner = $3, lease_until = $4, expires_at = v.expiry, updated_at = $5
+            FROM v WHERE m.id = v.id
+            RETURNING m.id, m.channel, m.slug, m.recipient, m.clerk_id, m.attempts, m.created_at, m.expires_at, m.webhook_id)
+        SELECT u.id, u.channel, u.slug, u.recipient, u.clerk_id, u.attempts, u.created_at, u.expires_at, u.webhook_id, p.body
+        FROM u JOIN v ON v.id = u.id LEFT JOIN payloads p ON p.message_id = u.id
+        ORDER BY v.n
+        """
+
+    /// Claims up to `limit` due messages (queued or retrying and due, or sending with a
+    /// lease that ran out) for `owner` until `leaseUntil`, in the order they fell due.
+    /// `maxAge` gives the age limit of a slug for messages that have no expiry yet.
+    func claimDue(now: Int64, owner: String, leaseUntil: Int64, limit: Int, maxAge: (String?) -> Int64) throws -> [ClaimedMessage] {
+        guard limit > 0 else { return [] }
+        let due = try connection.query(Self.candidates, [.integer(now), .integer(Int64(limit))])
+        guard due.count > 0 else { return [] }
+        var ids: [Int64] = []
+        var expiries: [Int64] = []
+        for row in 0..<due.count {
+            ids.append(due.int(row, 0))
+            // The age counts from when Clerk created the event (never later than it arrived).
+            let createdAt = due.int(row, 2)
+            expiries.append(due.optionalInt(row, 3) ?? min(due.optionalInt(row, 4) ?? createdAt, createdAt) + maxAge(due.text(row, 1)))
+        }
+        let leased = try connection.query(Self.lease, [
+            ArrayLiteral.integers(ids), ArrayLiteral.integers(expiries), .text(owner), .integer(leaseUntil), .integer(now),
+        ])
+        var claimed: [ClaimedMessage] = []
+        for row in 0..<leased.count {
+            guard let channel = leased.text(row, 1).flatMap(Channel.init(rawValue:)) else { continue }
+            let message = ClaimedMessage(
+                id: leased.int(row, 0), channel: channel, slug: leased.text(row, 2), recipient: leased.text(row, 3) ?? "",
+                clerkID: leased.text(row, 4), attempts: Int(leased.int(row, 5)), createdAt: leased.int(row, 6),
+                expiresAt: leased.int(row, 7), payload: leased.bytes(row, 9) ?? [], webhookID: leased.text(row, 8) ?? "")
+            claimed.append(message)
+            recordEvent(messageID: message.id, status: .sending, detail: "attempt \(message.attempts + 1)", at: now)
+        }
+        return claimed
+    }
+
+    /// Moves the message on and records the round's attempts, in one statement, if
+    /// `owner` still holds it. False when the lease was lost.
+    private static let finish = """
+        WITH u AS (
+            UPDATE messages SET status = $1, attempts = attempts + $2, next_attempt_at = $3, last_error = $4,
+                provider_id = COALESCE($5, provider_id), template = COALESCE($6, template), lease_owner = NULL,
+                lease_until = NULL, updated_at = $7
+            WHERE id = $8 AND status = 'sending' AND lease_owner = $9
+            RETURNING id),
+        a AS (
+            INSERT INTO attempts (message_id, number, transport, started_at, duration_ms, outcome, code, provider_id, error,
+                                  template, provider_code)
+            SELECT u.id, t.number, t.transport, t.started_at, t.duration_ms, t.outcome, t.code, t.provider_id, t.error,
+                   t.template, t.provider_code
+            FROM u, unnest($10::bigint[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::bigint[], $16::text[],
+                           $17::text[], $18::text[], $19::text[])
+                 WITH ORDINALITY AS t (number, transport, started_at, duration_ms, outcome, code, provider_id, error, template,
+                                       provider_code, n)
+            ORDER BY t.n)
+        SELECT count(*) FROM u
+        """
+
+    func finishAttempts(messageID: Int64, owner: String, attempts: [AttemptRecord], result: AttemptResult, now: Int64) throws -> Bool {
+        let made = attempts.filter { $0.outcome != "expired" }
+        let updated = try connection.query(Self.finish, [
+            .text(result.status.rawValue), .integer(Int64(made.count)), .optional(result.nextAttemptAt), .optional(result.lastError),
+            .optional(result.providerID), .optional(attempts.last?.template), .integer(now), .integer(messageID), .text(owner),
+            ArrayLiteral.integers(made.map { Int64($0.number) }), ArrayLiteral.texts(made.map(\.transport)),
+            ArrayLiteral.integers(made.map(\.startedAt)), ArrayLiteral.integers(made.map(\.durationMs)),
+            ArrayLiteral.texts(made.map(\.outcome)), ArrayLiteral.optionalIntegers(made.map { $0.code.map(Int64.init) }),
+            ArrayLiteral.texts(made.map(\.providerID)), ArrayLiteral.texts(made.map(\.error)), ArrayLiteral.texts(made.map(\.template)),
+            ArrayLiteral.texts(made.map(\.providerCode)),
+        ])
+        guard updated.int(0, 0) == 1 else { return false }
+        recordEvent(messageID: messageID, status: result.status, detail: result.detail, at: now)
+        return true
+    }
+
+    /// Extends the leases of exactly `ids`, where `owner` still holds them in `sending`.
+    func renewLeases(ids: Set<Int64>, owner: String, until: Int64) throws {
+        try connection.query("""
+            UPDATE messages SET lease_until = $1
+            WHERE id = ANY($2::bigint[]) AND status = 'sending' AND lease_owner = $3 AND lease_until < $1
+            """, [.integer(until), ArrayLiteral.integers(ids.sorted()), .text(owner)])
+    }
+
+    /// Gives back messages `owner` holds: due again at once, on any instance.
+    func releaseLeases(ids: [Int64], owner: String) throws {
+        let released = try connection.query(
+            "UPDATE messages SET lease_until = 0 WHERE id = ANY($1::bigint[]) AND status = 'sending' AND lease_owner = $2",
+            [ArrayLiteral.integers(ids), .text(owner)])
+        if released.changes > 0 { wakeWorkers() }
+    }
+}

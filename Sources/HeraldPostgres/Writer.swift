@@ -1,0 +1,222 @@
+import Foundation
+import HeraldCore
+
+/// What a write job sees: the writer's connection, inside the batch's transaction, and
+/// the history rows and wake-ups it adds, which the batch writes once, at its end.
+final class WriteContext {
+    let connection: Connection
+    private(set) var events: [PendingEvent] = []
+    private(set) var wakesWorkers = false
+
+    struct PendingEvent {
+        var messageID: Int64
+        var at: Int64
+        var status: MessageStatus
+        var detail: String?
+    }
+
+    struct Mark {
+        fileprivate var events: Int
+        fileprivate var wakesWorkers: Bool
+    }
+
+    init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// Appends to a message's history (written at the end of the batch).
+    func recordEvent(messageID: Int64, status: MessageStatus, detail: String?, at: Int64) {
+        events.append(PendingEvent(messageID: messageID, at: at, status: status, detail: detail))
+    }
+
+    /// Something became due at once: tell every instance's idle workers at the commit.
+    func wakeWorkers() {
+        wakesWorkers = true
+    }
+
+    var mark: Mark { Mark(events: events.count, wakesWorkers: wakesWorkers) }
+
+    /// Forgets what a job rolled back to its savepoint had added.
+    func restore(_ mark: Mark) {
+        events.removeLast(events.count - mark.events)
+        wakesWorkers = mark.wakesWorkers
+    }
+}
+
+@available(*, unavailable)
+extension WriteContext: Sendable {}
+
+/// Owns the writing connection on one dedicated thread and runs write jobs with group
+/// commit, as SQLite's writer does: every job waiting when the thread comes round runs in
+/// one transaction (if one fails, the batch is run again with a savepoint per job, so it
+/// does not undo the others); the history rows of the whole batch are written at its end
+/// under an advisory lock held to the commit (their ids then follow commit order across
+/// instances, for `herald log --follow`), a `NOTIFY` joins the commit when work became due,
+/// then one commit (`synchronous_commit` on) makes everything durable and every caller is
+/// answered. A lost connection fails the batch (nothing of it is kept) and is opened again
+/// with backoff; while the database is down, jobs fail at once.
+final class Writer: Sendable {
+    private static let begin = "BEGIN; SET LOCAL synchronous_commit TO on; SET LOCAL lock_timeout TO '5s'"
+    private static let insertEvents = """
+        INSERT INTO message_events (message_id, at, status, detail)
+        SELECT e.message_id, e.at, e.status, e.detail
+        FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS e (message_id, at, status, detail, n)
+        ORDER BY e.n
+        """
+
+    private let queue = JobQueue<Job<WriteContext>>()
+
+    /// Connects (running `prepare`, the migrations, on the first connection) on a new
+    /// thread. Throws if the database cannot be reached or migrated.
+    init(target: ConnectionTarget, logger: Logger, maxBatch: Int = 1024, prepare: @escaping @Sendable (Connection) throws(PostgresError) -> Void) throws(PostgresError) {
+        let opened = Outcome<Void>()
+        let queue = self.queue
+        let thread = Thread {
+            Thread.current.name = "herald-pg-write"
+            let link = Link(target: target, role: "writer", logger: logger, prepare: prepare)
+            do {
+                _ = try link.open()
+                opened.set(.success(()))
+            } catch {
+                opened.set(.failure(error))
+                return
+            }
+            Writer.loop(link: link, queue: queue, maxBatch: maxBatch)
+            link.close()
+        }
+        thread.start()
+        do {
+            try opened.wait().get()
+        } catch {
+            throw error as? PostgresError ?? PostgresError.internalError("cannot start the writer")
+        }
+    }
+
+    /// Runs `body` in the next group commit and returns its result once committed.
+    /// Blocks the calling thread: call it from a dedicated (C) thread only.
+    func writeBlocking<T: Sendable>(_ body: @escaping @Sendable (WriteContext) throws -> T) throws -> T {
+        try Job.wait(body, submit: submit)
+    }
+
+    /// Runs `body` in the next group commit and calls `completion` once committed (or
+    /// failed), on the writer thread: keep the completion short.
+    func submit<T: Sendable>(
+        _ body: @escaping @Sendable (WriteContext) throws -> T, completion: @escaping @Sendable (Swift.Result<T, any Error>) -> Void
+    ) {
+        submit(Job.returning(body, completion: completion))
+    }
+
+    private func submit(_ job: Job<WriteContext>) {
+        if !queue.append(job) { job.finish(.failure(PostgresError.closedStore)) }
+    }
+
+    /// The most jobs one transaction has held so far.
+    var largestBatch: Int { queue.largestBatch }
+
+    /// Finishes queued jobs, then closes the connection (`waiting`: before returning).
+    /// Later writes fail.
+    func close(waiting: Bool = true) {
+        queue.close(waiting: waiting)
+    }
+
+    private static func loop(link: Link, queue: JobQueue<Job<WriteContext>>, maxBatch: Int) {
+        while let batch = queue.nextBatch(limit: maxBatch) {
+            let outcomes = run(batch, link: link)
+            for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+        }
+    }
+
+    /// Runs a batch in one transaction and returns each job's outcome.
+    private static func run(_ batch: [Job<WriteContext>], link: Link) -> [Swift.Result<Void, any Error>] {
+        // A connection that died while idle fails at BEGIN, before anything of the batch
+        // was sent: open a new one and start again, once.
+        for attempt in 0..<2 {
+            let connection: Connection
+            do {
+                connection = try link.open()
+                try connection.execute(begin)
+            } catch {
+                link.failed(error)
+                if attempt == 0 && error.needsReconnect && link.retryDelay == 0 { continue }
+                return Array(repeating: .failure(error), count: batch.count)
+            }
+            do {
+                return try runInTransaction(batch, connection: connection)
+            } catch {
+                // The connection failed, or the commit did: nothing of the batch is kept.
+                if !connection.isBroken { _ = try? connection.execute("ROLLBACK") }
+                link.failed(error)
+                return Array(repeating: .failure(error), count: batch.count)
+            }
+        }
+        return Array(repeating: .failure(PostgresError.internalError("unreachable")), count: batch.count)
+    }
+
+    /// Fast path: the whole batch in the open transaction. Jobs rarely fail; when one does,
+    /// the transaction is rolled back and the batch run again with a savepoint per job, so
+    /// that only the failing job is undone. Throws when the connection fails (the whole
+    /// batch is lost then).
+    private static func runInTransaction(_ batch: [Job<WriteContext>], connection: Connection) throws(PostgresError) -> [Swift.Result<Void, any Error>] {
+        var context = WriteContext(connection: connection)
+        var failed = false
+        for job in batch {
+            do {
+                try job.run(context)
+            } catch {
+                try rethrowIfFatal(error)
+                failed = true
+                break
+            }
+        }
+        guard failed else {
+            try commit(context)
+            return Array(repeating: .success(()), count: batch.count)
+        }
+        try connection.execute("ROLLBACK")
+        try connection.execute(begin)
+        context = WriteContext(connection: connection)
+        var outcomes: [Swift.Result<Void, any Error>] = []
+        outcomes.reserveCapacity(batch.count)
+        for job in batch {
+            try connection.execute("SAVEPOINT job")
+            let mark = context.mark
+            do {
+                try job.run(context)
+                try connection.execute("RELEASE SAVEPOINT job")
+                outcomes.append(.success(()))
+            } catch {
+                try rethrowIfFatal(error)
+                try connection.execute("ROLLBACK TO SAVEPOINT job")
+                try connection.execute("RELEASE SAVEPOINT job")
+                context.restore(mark)
+                outcomes.append(.failure(error))
+            }
+        }
+        try commit(context)
+        return outcomes
+    }
+
+    /// A job's error that is the connection's (or the server's state) fails the batch.
+    private static func rethrowIfFatal(_ error: any Error) throws(PostgresError) {
+        if let error = error as? PostgresError, error.needsReconnect { throw error }
+    }
+
+    /// Writes the batch's history under the history lock, then commits (with a `NOTIFY`
+    /// when work became due). The lock is released only once the commit is visible, so a
+    /// reader that sees a row sees every row with a smaller id that will ever exist.
+    private static func commit(_ context: WriteContext) throws(PostgresError) {
+        let connection = context.connection
+        if !context.events.isEmpty {
+            try connection.query("SELECT pg_advisory_xact_lock($1)", [.integer(Schema.historyLock)])
+            let events = context.events
+            try connection.query(insertEvents, [
+                ArrayLiteral.integers(events.map(\.messageID)), ArrayLiteral.integers(events.map(\.at)),
+                ArrayLiteral.texts(events.map(\.status.rawValue)), ArrayLiteral.texts(events.map(\.detail)),
+            ])
+        }
+        let result = try connection.execute(context.wakesWorkers ? "NOTIFY herald_work; COMMIT" : "COMMIT")
+        guard result.commandTag == "COMMIT" else {
+            throw PostgresError.internalError("the transaction was rolled back at its commit (\(result.commandTag))")
+        }
+    }
+}
