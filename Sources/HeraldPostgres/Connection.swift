@@ -30,7 +30,7 @@ final class Connection {
         }
         guard let connection else { throw PostgresError(sqlState: nil, message: "out of memory", connectionLost: true) }
         guard PQstatus(connection) == CONNECTION_OK else {
-            let message = target.scrub(String(cString: PQerrorMessage(connection)))
+            let message = target.scrub(Self.firstLine(String(cString: PQerrorMessage(connection))))
             PQfinish(connection)
             throw PostgresError(sqlState: nil, message: message, connectionLost: true)
         }
@@ -87,10 +87,15 @@ final class Connection {
     }
 
     private func error(sqlState: String?, message: String) -> PostgresError {
-        var text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = Self.firstLine(message)
         // Data exceptions quote the offending value: never put a bound value in a log.
         if sqlState?.hasPrefix("22") == true { text = "invalid value" }
         return PostgresError(sqlState: sqlState, message: target.scrub(text), connectionLost: isBroken)
+    }
+
+    /// libpq's messages go on with hints on further lines (`\tIs the server running...`).
+    private static func firstLine(_ message: String) -> String {
+        String(message.split(separator: "\n", maxSplits: 1).first ?? "").trimmingCharacters(in: .whitespaces)
     }
 
     // MARK: LISTEN

@@ -32,6 +32,15 @@ struct PostgresError: Error, Sendable, CustomStringConvertible {
         return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "25006"].contains(state)
     }
 
+    /// Whether the error is the connection's or the server's state rather than one job's:
+    /// the connection is gone, a lock could not be had in time (`lock_timeout`), the server
+    /// is out of a resource, a statement was cancelled. Every job of a batch would meet it.
+    var failsTheBatch: Bool {
+        guard !needsReconnect else { return true }
+        guard let state = sqlState else { return false }
+        return state == "55P03" || state == "57014" || state.hasPrefix("53")
+    }
+
     var storeError: StoreError {
         let kind: StoreError.Kind
         switch sqlState {

@@ -196,9 +196,10 @@ final class Writer: Sendable {
         return outcomes
     }
 
-    /// A job's error that is the connection's (or the server's state) fails the batch.
+    /// A job's error that is the connection's or the server's (not the job's own) fails
+    /// the whole batch: every job would meet it again.
     private static func rethrowIfFatal(_ error: any Error) throws(PostgresError) {
-        if let error = error as? PostgresError, error.needsReconnect { throw error }
+        if let error = error as? PostgresError, error.failsTheBatch { throw error }
     }
 
     /// Writes the batch's history under the history lock, then commits (with a `NOTIFY`

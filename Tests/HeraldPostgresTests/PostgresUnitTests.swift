@@ -30,6 +30,9 @@ import Testing
         #expect(error.storeError.kind == kind)
         #expect(error.storeError.code == "pg_\(state)")
         #expect(error.needsReconnect == reconnect)
+        // A lock not had in time or a lack of resources fails every job of a batch alike; a
+        // deadlock or a constraint is one job's, and the others commit.
+        #expect(error.failsTheBatch == (reconnect || ["53100", "55P03"].contains(state)))
     }
 
     @Test func aLostConnectionIsUnavailableAndReconnects() {

@@ -1,0 +1,178 @@
+import Foundation
+import HeraldCore
+import HeraldTestSupport
+import Synchronization
+import Testing
+
+@testable import HeraldPostgres
+
+private let draft = MessageDraft(
+    eventType: "sms.created", channel: .sms, clerkID: "sms_1", slug: "verification_code", recipient: "+15555550123", status: .queued)
+
+/// What only PostgreSQL has to show: several stores (instances) on one database, the
+/// writer's batches, connections that go away, notifications, migrations that race.
+@Suite struct PostgresStoreTests {
+    let server: PostgresServer
+    let url: String
+
+    init() throws {
+        server = try PostgresServer.shared()
+        url = server.url(database: try server.createDatabase())
+    }
+
+    @Test func oneWebhookIDSentToTwoInstancesAtOnceIsStoredOnce() throws {
+        let stores = [try PostgresStore(url: url), try PostgresStore(url: url)]
+        let outcomes = Mutex<[String: [InsertOutcome]]>([:])
+        let group = DispatchGroup()
+        for index in 0..<200 {
+            for store in stores {
+                group.enter()
+                store.insert(draft, webhookID: "msg_\(index % 50)", payload: [UInt8(index % 50)], at: 1000) { result in
+                    if case .success(let outcome) = result { outcomes.withLock { $0["msg_\(index % 50)", default: []].append(outcome) } }
+                    group.leave()
+                }
+            }
+        }
+        group.wait()
+        let all = outcomes.withLock { $0 }
+        #expect(all.count == 50)
+        #expect(all.values.allSatisfy { $0.count == 8 && Set($0.map(\.id)).count == 1 && $0.filter { !$0.duplicate }.count == 1 })
+        #expect(try stores[0].messages(matching: MessageFilter(limit: 1000)).count == 50)
+        #expect(try stores[1].changes(after: 0, limit: 1000).count == 50)
+    }
+
+    @Test func aFailingJobDoesNotUndoItsBatch() throws {
+        let writer = try Writer(target: ConnectionTarget(url: url), logger: .disabled) { connection throws(PostgresError) in
+            try Schema.migrate(connection)
+        }
+        // Hold the writer (inside a batch of its own) so that all eight jobs, the failing one
+        // among them, queue up behind it and share the next batch.
+        let gate = DispatchSemaphore(value: 0)
+        let holding = DispatchSemaphore(value: 0)
+        writer.submit({ _ in
+            holding.signal()
+            gate.wait()
+        }) { _ in }
+        holding.wait()
+        let done = DispatchGroup()
+        let failures = Mutex(0)
+        for index in 0..<8 {
+            done.enter()
+            writer.submit({ context -> InsertOutcome in
+                let outcome = try context.insert(webhookID: "msg_\(index)", draft: draft, payload: [], now: 1)
+                // A statement that fails inside the job, after its insert: the job is undone.
+                if index == 3 { try context.connection.query("SELECT 1 / 0") }
+                return outcome
+            }) { result in
+                if case .failure = result { failures.withLock { $0 += 1 } }
+                done.leave()
+            }
+        }
+        gate.signal()
+        done.wait()
+        #expect(writer.largestBatch == 8)
+        #expect(failures.withLock { $0 } == 1)
+        writer.close()
+        let store = try PostgresStore(url: url)
+        #expect(try store.messages(matching: MessageFilter()).count == 7)
+        #expect(try store.message("msg_3") == nil)
+        // The undone job's history went with it; the others' are there, in order.
+        #expect(try store.changes(after: 0, limit: 100).count == 7)
+    }
+
+    @Test func aConnectionTheServerClosedWhileIdleIsOpenedAgainUnnoticed() throws {
+        let store = try PostgresStore(url: url)
+        _ = try store.insertAndWait(draft, webhookID: "msg_before", payload: [], at: 1)
+        #expect(try store.messages(matching: MessageFilter()).count == 1)
+        // What a failover or an idle timeout does to every connection.
+        try server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                        database: try #require(databaseName))
+        #expect(try store.insertAndWait(draft, webhookID: "msg_after", payload: [], at: 2).duplicate == false)
+        #expect(try store.messages(matching: MessageFilter()).count == 2)
+    }
+
+    @Test func newWorkOnAnyInstanceWakesTheOthers() throws {
+        let listening = try PostgresStore(url: url)
+        let wakes = Mutex(0)
+        listening.onWorkQueued { wakes.withLock { $0 += 1 } }
+        // The listener wakes once when it connects (it may have missed something).
+        #expect(waitUntil { wakes.withLock { $0 } >= 1 })
+        let before = wakes.withLock { $0 }
+        let other = try PostgresStore(url: url)
+        var skipped = draft
+        skipped.status = .skipped
+        _ = try other.insertAndWait(skipped, webhookID: "msg_skipped", payload: [], at: 1)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(wakes.withLock { $0 } == before)  // nothing to deliver: nobody woken
+        _ = try other.insertAndWait(draft, webhookID: "msg_queued", payload: [], at: 1)
+        #expect(waitUntil { wakes.withLock { $0 } > before })
+    }
+
+    @Test func instancesStartingTogetherMigrateOnce() throws {
+        let fresh = server.url(database: try server.createDatabase())
+        let opened = Mutex(0)
+        let failures = Mutex<[String]>([])
+        let group = DispatchGroup()
+        for _ in 0..<10 {
+            group.enter()
+            Thread {
+                do {
+                    let store = try PostgresStore(url: fresh)
+                    store.close()
+                    opened.withLock { $0 += 1 }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        #expect(failures.withLock { $0 } == [])
+        #expect(opened.withLock { $0 } == 10)
+        let database = try #require(fresh.range(of: "@/").map { fresh[$0.upperBound...].prefix { $0 != "?" } })
+        #expect(try server.psql("SELECT version FROM herald_schema", database: String(database)) == "\(Schema.migrations.count)\n")
+    }
+
+    @Test func aNewerSchemaIsRefused() throws {
+        _ = try PostgresStore(url: url)
+        try server.psql("UPDATE herald_schema SET version = version + 1", database: try #require(databaseName))
+        #expect(throws: StoreError.self) { try PostgresStore(url: url) }
+        do {
+            _ = try PostgresStore(url: url)
+        } catch {
+            #expect(error.kind == .schemaTooNew)
+        }
+    }
+
+    @Test func aWrongPasswordFailsWithoutShowingIt() throws {
+        try server.psql("DO $$ BEGIN CREATE ROLE herald_pw LOGIN PASSWORD 'Right-Passw0rd'; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        let wrong = server.tcpURL(database: try #require(databaseName), user: "herald_pw", password: "Wr0ng-Passw0rd")
+        do {
+            _ = try PostgresStore(url: wrong)
+            Issue.record("a wrong password was accepted")
+        } catch {
+            #expect(error.kind == .unavailable)
+            #expect(error.message.contains("password authentication failed"))
+            #expect(!error.description.contains("Wr0ng-Passw0rd"))
+        }
+        do {
+            _ = try PostgresStore(url: "postgres://herald_pw:Bad%zzPassw0rd@127.0.0.1:\(server.port)/x")
+        } catch {
+            #expect(error.message.contains("invalid percent-encoded token"))
+            #expect(!error.description.contains("Bad%zzPassw0rd"))
+        }
+    }
+
+    private var databaseName: String? {
+        url.range(of: "@/").map { String(url[$0.upperBound...].prefix { $0 != "?" }) }
+    }
+
+    private func waitUntil(seconds: Double = 5, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return condition()
+    }
+}
