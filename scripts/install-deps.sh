@@ -13,10 +13,12 @@ packages=(
   libssl-dev             # OpenSSL libcrypto: HMAC-SHA256, SHA-256
   libsqlite3-dev         # SQLite: the message store
   libmicrohttpd-dev      # GNU libmicrohttpd: the webhook server
+  libpq-dev              # libpq: the PostgreSQL store
 )
 if [ "${1:-}" = "--test" ]; then
   packages+=(sqlite3 python3 python3-aiosmtpd openssl)   # the real SMTP server the tests start, and its certificate
   packages+=(python3-pip)                                 # to install moto below
+  packages+=(postgresql)                                  # the real PostgreSQL server the tests start (initdb, pg_ctl)
 fi
 
 missing=()

@@ -11,7 +11,7 @@ import Testing
         let defaults = Configuration()
         #expect(loaded.listenHost == defaults.listenHost && loaded.listenPort == defaults.listenPort)
         #expect(loaded.webhookPath == defaults.webhookPath)
-        #expect(loaded.databasePath == defaults.databasePath)
+        #expect(loaded.database == defaults.database && defaults.database == .sqlite(path: "var/herald.db"))
         #expect(loaded.http.maxBodyBytes == 1 << 20)
         #expect(loaded.http.connectionLimit == defaults.http.connectionLimit)
         #expect(loaded.http.perIPConnectionLimit == defaults.http.perIPConnectionLimit)
@@ -46,7 +46,7 @@ import Testing
         ])
         #expect(loaded.listenHost == "::1" && loaded.listenPort == 9000)
         #expect(loaded.localURL == "http://[::1]:9000/webhooks/clerk")
-        #expect(loaded.databasePath == "/tmp/x.db")
+        #expect(loaded.database == .sqlite(path: "/tmp/x.db"))
         #expect(loaded.logLevel == .debug)
         #expect(loaded.secrets.count == 2)
         #expect(loaded.secretSource == "CLERK_WEBHOOK_SIGNING_SECRET")
@@ -55,6 +55,25 @@ import Testing
         ])
         #expect(preferred.secretSource == "HERALD_WEBHOOK_SECRET")
         #expect(try Configuration.load(environment: ["HERALD_LISTEN": ":8080"]).listenHost == "0.0.0.0")
+    }
+
+    @Test func theDatabaseIsAFileOrAPostgreSQLURLAndNothingElse() throws {
+        let url = "postgres://herald:pa55word@db.example:5432/herald?sslmode=verify-full"
+        #expect(try Configuration.load(environment: ["HERALD_CONFIG": "", "HERALD_DATABASE": url]).database == .postgres(url: url))
+        #expect(try Configuration.load(environment: ["HERALD_CONFIG": "", "HERALD_DATABASE": "sqlite:/tmp/h.db"]).database == .sqlite(path: "/tmp/h.db"))
+        do {
+            _ = try Configuration.load(environment: ["HERALD_CONFIG": "", "HERALD_DATABASE": "mysql://herald:pa55word@db/herald"])
+            Issue.record("another scheme was taken for a file name")
+        } catch {
+            #expect(error.description.hasPrefix("HERALD_DATABASE: unsupported scheme 'mysql://'"))
+            #expect(!error.description.contains("pa55word"))
+        }
+        // In the file, a URL without its password is fine; with one, refused.
+        let file = try temporaryFolder().appendingPathComponent("c.json")
+        try Data(#"{"database": "postgres://herald@db.example/herald"}"#.utf8).write(to: file)
+        #expect(try Configuration.load(environment: ["HERALD_CONFIG": file.path]).database == .postgres(url: "postgres://herald@db.example/herald"))
+        try Data(#"{"database": "postgres://herald:pa55word@db.example/herald"}"#.utf8).write(to: file)
+        #expect(throws: ConfigurationError.self) { try Configuration.load(environment: ["HERALD_CONFIG": file.path]) }
     }
 
     @Test(arguments: ["8787", "127.0.0.1:http", "127.0.0.1:70000", "[::1]"])

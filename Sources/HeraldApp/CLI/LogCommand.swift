@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import HeraldSQLite
 
 /// `herald log`: the delivery log.
 enum LogCommand {
@@ -59,18 +58,11 @@ enum LogCommand {
     }
 }
 
-/// Opens the store for the CLI commands, with a clear error when there is none yet.
+/// Opens the store for the CLI commands (as `serve` does: SQLite or PostgreSQL), with a
+/// clear error when there is none yet.
 enum StoreAccess {
-    static func open(_ configuration: Configuration) throws -> SQLiteStore {
-        let path = configuration.databasePath
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw CommandError("no database at \(path): start 'herald serve' first, or set HERALD_DATABASE")
-        }
-        do {
-            return try SQLiteStore(path: path)
-        } catch {
-            throw CommandError("cannot open the store at \(path): \(error)")
-        }
+    static func open(_ configuration: Configuration) throws -> any ClosableStore {
+        try StoreFactory.open(configuration.database, mustExist: true)
     }
 }
 

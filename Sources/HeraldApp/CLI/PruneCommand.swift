@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import HeraldSQLite
 
 /// `herald prune [--older-than 30d] [--dry-run]`: retention by hand (`serve` also prunes
 /// hourly). Only messages in a final state are deleted.

@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import HeraldSQLite
 
 /// `herald retry ID...|--failed` and `herald cancel ID...`.
 enum RetryCommand {

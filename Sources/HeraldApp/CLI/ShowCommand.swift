@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import HeraldSQLite
 
 /// `herald show ID`: one message with its history.
 enum ShowCommand {

@@ -17,7 +17,8 @@ public struct Configuration: Sendable {
     public var listenHost = "127.0.0.1"
     public var listenPort: UInt16 = 8787
     public var webhookPath = "/webhooks/clerk"
-    public var databasePath = "var/herald.db"
+    /// The store: a SQLite file (the default) or a PostgreSQL URL (`HERALD_DATABASE`).
+    public var database = DatabaseLocation.sqlite(path: "var/herald.db")
     public var templatesPath = "templates"
     /// Where the locale is read from in the event's template variables.
     public var localePath = "user.public_metadata.locale"
@@ -97,7 +98,7 @@ public struct Configuration: Sendable {
             switch key {
             case "listen": try setListen(try Self.string(value, key, path))
             case "webhook_path": webhookPath = try Self.path(try Self.string(value, key, path), key)
-            case "database": databasePath = try Self.string(value, key, path)
+            case "database": database = try Self.database(try Self.string(value, key, path), "\(path): \"database\"", inFile: true)
             case "templates": templatesPath = try Self.string(value, key, path)
             case "locale_path": localePath = try Self.string(value, key, path)
             case "outbox": outboxPath = try Self.string(value, key, path)
@@ -136,7 +137,7 @@ public struct Configuration: Sendable {
         }
         if let listen = value("HERALD_LISTEN") { try setListen(listen) }
         if let path = value("HERALD_WEBHOOK_PATH") { webhookPath = try Self.path(path, "HERALD_WEBHOOK_PATH") }
-        if let database = value("HERALD_DATABASE") { databasePath = database }
+        if let text = value("HERALD_DATABASE") { database = try Self.database(text, "HERALD_DATABASE", inFile: false) }
         if let templates = value("HERALD_TEMPLATES") { templatesPath = templates }
         if let locale = value("HERALD_LOCALE_PATH") { localePath = locale }
         if let outbox = value("HERALD_OUTBOX") { outboxPath = outbox }
@@ -222,6 +223,21 @@ public struct Configuration: Sendable {
             throw ConfigurationError("\(key) must be a duration of at least an hour, such as \"30d\", or \"off\" to keep messages for ever")
         }
         return milliseconds
+    }
+
+    /// A file path, `sqlite:PATH` or a PostgreSQL URL; any other `scheme://` is refused, and
+    /// so is a password in the file (secrets come from the environment).
+    static func database(_ text: String, _ key: String, inFile: Bool) throws(ConfigurationError) -> DatabaseLocation {
+        let location: DatabaseLocation
+        do {
+            location = try DatabaseLocation(parsing: text)
+        } catch {
+            throw ConfigurationError("\(key): \(error.problem)")
+        }
+        if inFile, case .postgres(let url) = location, !DatabaseLocation.passwords(in: url).isEmpty {
+            throw ConfigurationError("\(key) holds a password: secrets are not read from files; set HERALD_DATABASE or PGPASSWORD in the environment")
+        }
+        return location
     }
 
     static func mailbox(_ text: String, _ key: String) throws(ConfigurationError) -> MailAddress {

@@ -2,7 +2,6 @@ import Foundation
 public import HeraldCore
 import HeraldCrypto
 import HeraldHTTPServer
-import HeraldSQLite
 
 /// The composition root of `herald serve`: builds every part from the configuration and
 /// starts and stops them in order. The HTTP listener is bound before delivery starts, so
@@ -18,7 +17,7 @@ public final class Gateway {
     }
 
     public let configuration: Configuration
-    let store: SQLiteStore
+    let store: any ClosableStore
     let templates: TemplateStore
     public let metrics = Metrics()
     let engine: DeliveryEngine
@@ -35,11 +34,7 @@ public final class Gateway {
         self.configuration = configuration
         self.options = options
         self.logger = logger
-        do {
-            store = try SQLiteStore(path: configuration.databasePath, logger: logger)
-        } catch {
-            throw CommandError("cannot open the store at \(configuration.databasePath): \(error)")
-        }
+        store = try StoreFactory.open(configuration.database, logger: logger)
         templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath, logger: logger)
         templateCount = templates.reload().inventory.count
         let providers = configuration.providers
@@ -98,7 +93,7 @@ public final class Gateway {
         let providers = configuration.providers
         var started: Logger.Metadata = [
             "listen": "\(configuration.listenHost.contains(":") ? "[\(configuration.listenHost)]" : configuration.listenHost):\(server.port)",
-            "webhook.path": configuration.webhookPath, "database": configuration.databasePath,
+            "webhook.path": configuration.webhookPath, "database": configuration.database.description,
             "secrets": "\(configuration.secrets.count) from \(configuration.secretSource ?? "?")",
             "templates": "\(templateCount) in \(configuration.templatesPath)",
             "delivery": options.delivers
