@@ -8,32 +8,33 @@ import HeraldTestSupport
 import Synchronization
 import Testing
 
-/// A gateway on 127.0.0.1 (free port) with a real SQLite file.
+/// A gateway on 127.0.0.1 (free port) with a real SQLite file or PostgreSQL database.
 final class Gateway {
     let folder: URL
+    /// `HERALD_DATABASE`: the SQLite file's path or the PostgreSQL URL.
     let databasePath: String
-    let sqlite: SQLiteStore
+    let opened: any ClosableStore
     let server: HTTPServer
     let intake: Intake
     let logs = MemoryLogHandler()
     let signer: WebhookVerifier
 
-    init(maxBodyBytes: Int = 1 << 20) throws {
+    init(maxBodyBytes: Int = 1 << 20, backend: TestBackend = .sqlite) throws {
         folder = try temporaryFolder()
-        databasePath = folder.appendingPathComponent("herald.db").path
+        databasePath = try backend.database(in: folder)
         let logger = Logger(label: "test", level: .debug, handler: logs)
-        sqlite = try SQLiteStore(path: databasePath, logger: logger)
+        opened = try StoreFactory.open(try DatabaseLocation(parsing: databasePath), logger: logger)
         signer = try testSigner()
-        intake = Intake(verifier: signer, store: sqlite, webhookPath: "/webhooks/clerk", logger: logger)
+        intake = Intake(verifier: signer, store: opened, webhookPath: "/webhooks/clerk", logger: logger)
         let routes = Routes(
-            webhookPath: "/webhooks/clerk", intake: intake, metrics: MetricsRoute(metrics: intake.metrics, backlog: sqlite, logger: logger))
+            webhookPath: "/webhooks/clerk", intake: intake, metrics: MetricsRoute(metrics: intake.metrics, backlog: opened, logger: logger))
         server = try HTTPServer(
             configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes), handler: routes)
     }
 
     deinit {
         server.stop()
-        sqlite.close()
+        opened.close()
     }
 
     var url: String { "http://127.0.0.1:\(server.port)/webhooks/clerk" }
@@ -48,12 +49,13 @@ final class Gateway {
         return (response.status, try? JSONValue.parse(response.body))
     }
 
-    func store() throws -> SQLiteStore { sqlite }
+    func store() throws -> any ClosableStore { opened }
 }
 
 @Suite struct IntakeTests {
-    @Test func goodEventIsDurableBeforeTheAnswer() throws {
-        let gateway = try Gateway()
+    @Test(arguments: TestBackend.allCases)
+    func goodEventIsDurableBeforeTheAnswer(_ backend: TestBackend) throws {
+        let gateway = try Gateway(backend: backend)
         let body = try fixture("email.created")
         let (status, json) = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_good", body: body))
         #expect(status == 200)
@@ -67,8 +69,9 @@ final class Gateway {
         #expect(try gateway.store().payload(messageID: record.id) == body)
     }
 
-    @Test func duplicateGetsTheSameAnswerAndNoSecondMessage() throws {
-        let gateway = try Gateway()
+    @Test(arguments: TestBackend.allCases)
+    func duplicateGetsTheSameAnswerAndNoSecondMessage(_ backend: TestBackend) throws {
+        let gateway = try Gateway(backend: backend)
         let body = try fixture("sms.created")
         let first = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_dup", body: body))
         // A Svix retry: same id, new timestamp and signature.
@@ -80,8 +83,9 @@ final class Gateway {
         #expect(gateway.intake.metrics.webhookCount("duplicate") == 1)
     }
 
-    @Test func deliveredByClerkIsStoredAsSkipped() throws {
-        let gateway = try Gateway()
+    @Test(arguments: TestBackend.allCases)
+    func deliveredByClerkIsStoredAsSkipped(_ backend: TestBackend) throws {
+        let gateway = try Gateway(backend: backend)
         let body = Array(String(decoding: try fixture("email.created"), as: UTF8.self)
             .replacingOccurrences(of: "\"delivered_by_clerk\": false", with: "\"delivered_by_clerk\": true").utf8)
         let (status, json) = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_skip", body: body))
@@ -90,8 +94,9 @@ final class Gateway {
         #expect(try gateway.store().message("msg_skip")?.status == .skipped)
     }
 
-    @Test func signedGarbageIsRecordedFailedAndAnswered2xx() throws {
-        let gateway = try Gateway()
+    @Test(arguments: TestBackend.allCases)
+    func signedGarbageIsRecordedFailedAndAnswered2xx(_ backend: TestBackend) throws {
+        let gateway = try Gateway(backend: backend)
         let body = Array("this is not json {".utf8)
         let (status, json) = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_garbage", body: body))
         #expect(status == 200)
@@ -101,8 +106,9 @@ final class Gateway {
         #expect(gateway.logs.all.contains { $0.message == "webhook unusable" && $0.metadata["reason"] == "invalid_json" })
     }
 
-    @Test func unknownEventTypeIsCountedNotStored() throws {
-        let gateway = try Gateway()
+    @Test(arguments: TestBackend.allCases)
+    func unknownEventTypeIsCountedNotStored(_ backend: TestBackend) throws {
+        let gateway = try Gateway(backend: backend)
         let body = Array(#"{"type":"user.created","object":"event","data":{"id":"user_1"}}"#.utf8)
         let (status, json) = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_user", body: body))
         #expect(status == 200)
@@ -146,8 +152,9 @@ final class Gateway {
         #expect(String(decoding: metrics.body, as: UTF8.self).contains("herald_messages_pending{status=\"queued\"} 0\n"))
     }
 
-    @Test func metricsShowTheBacklogFromTheStore() throws {
-        let gateway = try Gateway()
+    @Test(arguments: TestBackend.allCases)
+    func metricsShowTheBacklogFromTheStore(_ backend: TestBackend) throws {
+        let gateway = try Gateway(backend: backend)
         let body = try fixture("email.created")
         for index in 0..<3 {
             #expect(try gateway.post(body, headers: gateway.signedHeaders(id: "msg_backlog_\(index)", body: body)).0 == 200)
@@ -183,6 +190,37 @@ final class Gateway {
         #expect(status == 200)
         #expect(json?["duplicate"] == .bool(false))
         #expect(try gateway.store().messages(matching: MessageFilter()).map(\.webhookID) == ["msg_store_down"])
+    }
+
+    /// PostgreSQL's refusal: another session holds a lock on the messages longer than the
+    /// writer waits for one (`lock_timeout`, 5 s), as a migration by hand would.
+    @Test func aPostgreSQLStoreThatCannotWriteAnswers503AndKeepsNothingHalfWritten() throws {
+        let gateway = try Gateway(backend: .postgres)
+        let server = try PostgresServer.shared()
+        let database = try #require(TestBackend.postgresDatabase(of: gateway.databasePath))
+        let body = try fixture("email.created")
+        let released = DispatchSemaphore(value: 0)
+        Thread {
+            _ = try? server.psql("BEGIN; LOCK TABLE messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6.5); COMMIT", database: database)
+            released.signal()
+        }.start()
+        // Until the lock is there, a write would still go through.
+        while (try? server.psql("SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND relation = 'messages'::regclass", database: database))?
+            .hasPrefix("0") ?? true
+        {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let headers = gateway.signedHeaders(id: "msg_store_down", body: body)
+        let response = try HTTPClient().send(method: "POST", url: gateway.url, headers: headers, body: body)
+        #expect(response.status == 503)
+        #expect(response.headers["retry-after"] == "5")
+        #expect(gateway.logs.all.contains { $0.message == "webhook not stored" && $0.metadata["error"]?.hasPrefix("pg_55P03") == true })
+        released.wait()
+        #expect(try gateway.store().messages(matching: MessageFilter()).isEmpty)
+        #expect(try gateway.store().changes(after: 0, limit: 10).isEmpty)
+        let (status, json) = try gateway.post(body, headers: headers)
+        #expect(status == 200)
+        #expect(json?["duplicate"] == .bool(false))
     }
 
     @Test func oversizedBodyIs413() throws {
@@ -241,8 +279,9 @@ final class Gateway {
         #expect(try status("/webhooks/clerk?x=1", method: "POST").hasPrefix("HTTP/1.1 400"))  // the route; no signature
     }
 
-    @Test func concurrentDeliveriesOfOneIdMakeOneMessage() async throws {
-        let gateway = try Gateway()
+    @Test(arguments: TestBackend.allCases)
+    func concurrentDeliveriesOfOneIdMakeOneMessage(_ backend: TestBackend) async throws {
+        let gateway = try Gateway(backend: backend)
         let body = try fixture("email.created")
         let port = gateway.server.port
         let headers = gateway.signedHeaders(id: "msg_race", body: body)
