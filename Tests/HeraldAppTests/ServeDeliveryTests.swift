@@ -5,7 +5,7 @@ import HeraldCrypto
 import HeraldCurl
 import Testing
 
-/// `herald serve` as a binary, delivering to the outbox.
+/// `herald serve` as a binary, delivering to the outbox, on SQLite or PostgreSQL.
 @Suite(.serialized) struct ServeDeliveryTests {
     final class Gateway {
         let folder: URL
@@ -13,11 +13,11 @@ import Testing
         var environment: [String: String]
         var port = ""
 
-        init(templates: URL? = nil, extraEnvironment: [String: String] = [:]) throws {
+        init(templates: URL? = nil, extraEnvironment: [String: String] = [:], backend: TestBackend = .sqlite) throws {
             folder = try temporaryFolder()
             environment = [
                 "HERALD_LISTEN": "127.0.0.1:0",
-                "HERALD_DATABASE": folder.appendingPathComponent("var/herald.db").path,
+                "HERALD_DATABASE": try backend.database(in: folder),
                 "HERALD_OUTBOX": folder.appendingPathComponent("var/outbox").path,
                 "HERALD_WEBHOOK_SECRET": testSecretText,
                 "HERALD_TEMPLATES": (templates ?? folder.appendingPathComponent("templates")).path,
@@ -97,9 +97,10 @@ import Testing
         #expect(gateway.child.wait() == 0)
     }
 
-    @Test func emailsReachTheOutboxAsMIME() throws {
+    @Test(arguments: TestBackend.allCases)
+    func emailsReachTheOutboxAsMIME(_ backend: TestBackend) throws {
         let repositoryTemplates = repositoryRoot.appendingPathComponent("templates")
-        let gateway = try Gateway(templates: repositoryTemplates)
+        let gateway = try Gateway(templates: repositoryTemplates, backend: backend)
         #expect(try gateway.herald("simulate", "email", "--to", "ana@example.org").0 == 0)
         let eml = try #require(gateway.waitForOutbox("email/1.eml"))
         #expect(eml.contains("To: <ana@example.org>\r\n"))
@@ -128,8 +129,9 @@ import Testing
         _ = gateway.child.wait()
     }
 
-    @Test func anEventClerkCreatedLongAgoExpiresInsteadOfBeingSent() throws {
-        let gateway = try Gateway(templates: repositoryRoot.appendingPathComponent("templates"))
+    @Test(arguments: TestBackend.allCases)
+    func anEventClerkCreatedLongAgoExpiresInsteadOfBeingSent(_ backend: TestBackend) throws {
+        let gateway = try Gateway(templates: repositoryRoot.appendingPathComponent("templates"), backend: backend)
         // The sample event was created by Clerk on 2026-08-21: a code that old is useless.
         let event = gateway.folder.appendingPathComponent("old.json")
         try Data(try fixture("email.created")).write(to: event)
@@ -154,9 +156,11 @@ import Testing
         _ = gateway.child.wait()
     }
 
-    @Test func retryAndCancelFromTheCLI() throws {
-        let gateway = try Gateway()
+    @Test(arguments: TestBackend.allCases)
+    func retryAndCancelFromTheCLI(_ backend: TestBackend) throws {
+        let gateway = try Gateway(backend: backend)
         // An address that passes intake but that the outbox refuses to write: make the outbox a file.
+        try FileManager.default.createDirectory(at: gateway.folder.appendingPathComponent("var"), withIntermediateDirectories: true)
         try Data("not a folder".utf8).write(to: gateway.folder.appendingPathComponent("var/outbox"))
         #expect(try gateway.herald("simulate", "sms").0 == 0)
         let deadline = Date().addingTimeInterval(10)
@@ -182,8 +186,9 @@ import Testing
         _ = gateway.child.wait()
     }
 
-    @Test func anIntakeOnlyProcessLeavesDeliveryToAnother() throws {
-        let intake = try Gateway(extraEnvironment: ["HERALD_DELIVERY": "off"])
+    @Test(arguments: TestBackend.allCases)
+    func anIntakeOnlyProcessLeavesDeliveryToAnother(_ backend: TestBackend) throws {
+        let intake = try Gateway(extraEnvironment: ["HERALD_DELIVERY": "off"], backend: backend)
         #expect(intake.child.stderr.contains("delivery=\"off (intake only)\""))
         #expect(try intake.herald("simulate", "sms").0 == 0)
         Thread.sleep(forTimeInterval: 0.5)
@@ -201,8 +206,9 @@ import Testing
         _ = intake.child.wait()
     }
 
-    @Test func killNineDuringABurstLosesNothing() throws {
-        let gateway = try Gateway()
+    @Test(arguments: TestBackend.allCases)
+    func killNineDuringABurstLosesNothing(_ backend: TestBackend) throws {
+        let gateway = try Gateway(backend: backend)
         let signer = try testSigner()
         let body = try freshFixture("sms.created")
         let total = 200
