@@ -24,6 +24,16 @@ import Testing
         return try (0..<count).map { _ in try Gateway(extraEnvironment: environment) }
     }
 
+    /// Waits until `query` answers `expected` (one value).
+    static func waitFor(_ server: PostgresServer, _ database: String, _ query: String, toBe expected: String, seconds: Double) throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try server.psql(query, database: database) == expected + "\n" { return true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        return try server.psql(query, database: database) == expected + "\n"
+    }
+
     @Test func threeInstancesTakeABurstAndOneIsKilledWithoutLosingAMessage() throws {
         let server = try PostgresServer.shared()
         let database = try server.createDatabase()
@@ -49,14 +59,7 @@ import Testing
         #expect(acknowledged.count == total)  // the sender moves on to another instance, as Svix retries
 
         // Every acknowledged message is delivered, by the survivors too.
-        let deadline = Date().addingTimeInterval(60)
-        var pending = ""
-        repeat {
-            pending = try server.psql("SELECT count(*) FROM messages WHERE status <> 'sent'", database: database)
-            if pending == "0\n" { break }
-            Thread.sleep(forTimeInterval: 0.2)
-        } while Date() < deadline
-        #expect(pending == "0\n")
+        #expect(try Self.waitFor(server, database, "SELECT count(*) FROM messages WHERE status <> 'sent'", toBe: "0", seconds: 60))
         #expect(try server.psql("SELECT count(*), count(DISTINCT webhook_id) FROM messages", database: database) == "\(total)|\(total)\n")
         let outboxes = instances.map { Set(($0.outboxFiles("sms")).compactMap { Int($0.dropLast(".json".count)) }) }
         let delivered = outboxes.reduce(Set<Int>()) { $0.union($1) }
@@ -118,14 +121,7 @@ import Testing
 
         // Nothing acknowledged is lost, and all of it goes out without anyone's help.
         let ids = acknowledged.withLock { $0 }
-        let deadline = Date().addingTimeInterval(30)
-        var sent = ""
-        repeat {
-            sent = try server.psql("SELECT count(*) FROM messages WHERE status = 'sent'", database: database)
-            if sent == "\(ids.count)\n" { break }
-            Thread.sleep(forTimeInterval: 0.2)
-        } while Date() < deadline
-        #expect(sent == "\(ids.count)\n")
+        #expect(try Self.waitFor(server, database, "SELECT count(*) FROM messages WHERE status = 'sent'", toBe: String(ids.count), seconds: 30))
         let stored = Set(try server.psql("SELECT webhook_id FROM messages", database: database).split(separator: "\n").map(String.init))
         #expect(Set(ids).isSubset(of: stored))
         for instance in instances {
