@@ -17,15 +17,12 @@ public final class PostgresStore: MessageStoreBackend {
     private let writer: Writer
     private let reader: Reader
     private let listener: Listener
-    /// Where it connects, without the password.
-    public let location: String
 
     /// Connects to `url` (`postgres://user:password@host:5432/database?sslmode=verify-full`,
     /// libpq's environment filling in what it leaves out) and migrates the schema (once,
     /// whichever instance gets there first).
     public init(url: String, logger: Logger = .disabled) throws(StoreError) {
         let target = ConnectionTarget(url: url)
-        location = DatabaseLocation.postgres(url: url).description
         do {
             writer = try Writer(target: target, logger: logger) { connection throws(PostgresError) in try Schema.migrate(connection) }
         } catch {
