@@ -28,9 +28,14 @@ public struct Configuration: Sendable {
     public var delivery = DeliveryEngine.Settings()
     /// Email providers in failover order: `HERALD_EMAIL_URL`, then `HERALD_SMTP_URL`
     /// (environment only: they hold credentials). Empty: the outbox.
-    public var emailProviders: [ProviderDefinition] = []
+    public var emailProviders: [ConfiguredProvider] = []
+    /// The routing rules (`routes`): which providers a message goes to, by channel, slug,
+    /// recipient country or email domain. None: the URL order.
+    public var routing = RoutingTable()
+    /// When a provider's circuit opens and how long it stays open (`delivery.circuit`).
+    public var breakers = CircuitBreaker.Settings()
     /// SMS providers in failover order (`HERALD_SMS_URL`). Empty: the outbox.
-    public var smsProviders: [ProviderDefinition] = []
+    public var smsProviders: [ConfiguredProvider] = []
     /// A CA bundle the HTTP providers' certificates are checked against (`HERALD_HTTP_CA_FILE`).
     public var httpCAFile: String?
     /// How long one HTTP provider request may take in all (`delivery.provider_timeout_seconds`);
@@ -53,7 +58,7 @@ public struct Configuration: Sendable {
 
     /// The first SMTP relay among the email providers (for `herald check --relay`).
     public var smtp: SMTPSettings? {
-        for case .smtp(_, let settings) in emailProviders { return settings }
+        for case .smtp(_, let settings) in emailProviders.map(\.definition) { return settings }
         return nil
     }
 
@@ -63,7 +68,8 @@ public struct Configuration: Sendable {
         http.caFile = httpCAFile
         http.totalTimeoutMilliseconds = providerTimeoutSeconds * 1000
         http.connectTimeoutMilliseconds = min(10, providerTimeoutSeconds) * 1000
-        return DeliveryProviders(email: emailProviders, sms: smsProviders, outboxPath: outboxPath, http: http, signer: OpenSSLRequestSigner())
+        return DeliveryProviders(
+            email: emailProviders, sms: smsProviders, routing: routing, outboxPath: outboxPath, http: http, signer: OpenSSLRequestSigner())
     }
 
     /// Whether the configured secrets are exactly the development secret.

@@ -2,6 +2,7 @@ import Foundation
 public import HeraldCore
 import HeraldCrypto
 import HeraldHTTPServer
+import HeraldProviders
 import HeraldSQLite
 
 /// The composition root of `herald serve`: builds every part from the configuration and
@@ -45,9 +46,14 @@ public final class Gateway {
         let providers = configuration.providers
         let store = self.store
         let metrics = self.metrics
+        var rates: [String: RateLimit] = [:]
+        for provider in providers.email + providers.sms {
+            metrics.registerProvider(provider.name)
+            if let rate = provider.rate { rates[provider.name] = rate }
+        }
         let engine = DeliveryEngine(
             queue: store, templates: templates, settings: configuration.delivery, logger: logger, metrics: metrics,
-            makeSender: { channel in try providers.makeSender(providers.route(for: channel)[0]) })
+            breakers: configuration.breakers, rates: rates, directory: providers)
         self.engine = engine
         pruner = configuration.retention.map { Pruner(store: store, retention: $0, logger: logger) }
         let verifier = WebhookVerifier(secrets: configuration.secrets, authenticator: OpenSSLAuthenticator())
