@@ -49,22 +49,6 @@ public struct AWSError: Sendable, Equatable {
     }
 }
 
-/// How an AWS error code is classified: the rows SES and SNS share, then each service's own.
-public struct AWSErrorRow: Sendable {
-    public var code: FailureCode
-    public var scope: Failure.Scope
-    /// How long to wait when the provider gives no `Retry-After` (ms).
-    public var retryAfter: Int64?
-    public var ambiguous: Bool
-
-    public init(_ code: FailureCode, _ scope: Failure.Scope, retryAfter: Int64? = nil, ambiguous: Bool = false) {
-        self.code = code
-        self.scope = scope
-        self.retryAfter = retryAfter
-        self.ambiguous = ambiguous
-    }
-}
-
 enum AWSClassification {
     /// The signature, the key, its token or its permissions (AWS's common errors; moto's
     /// `SignatureDoesNotMatch` / `InvalidClientTokenId` / `AccessDenied`; SNS's
@@ -83,47 +67,35 @@ enum AWSClassification {
         "RequestThrottledException", "RequestLimitExceeded", "KMSThrottling", "KMSThrottlingException",
     ]
 
-    static let common: [String: AWSErrorRow] = {
-        var rows: [String: AWSErrorRow] = [
+    static let common: [String: ErrorMeaning] = {
+        var rows: [String: ErrorMeaning] = [
             // botocore's transient codes: the request did not complete; nothing was sent.
-            "RequestTimeout": AWSErrorRow(.timeout, .transient),
-            "RequestTimeoutException": AWSErrorRow(.timeout, .transient),
-            "PriorRequestNotComplete": AWSErrorRow(.rateLimited, .transient),
-            "InternalFailure": AWSErrorRow(.providerUnavailable, .transient, ambiguous: true),
-            "InternalError": AWSErrorRow(.providerUnavailable, .transient, ambiguous: true),
-            "ServiceUnavailable": AWSErrorRow(.providerUnavailable, .transient, ambiguous: true),
+            "RequestTimeout": ErrorMeaning(.timeout, .transient),
+            "RequestTimeoutException": ErrorMeaning(.timeout, .transient),
+            "PriorRequestNotComplete": ErrorMeaning(.rateLimited, .transient),
+            "InternalFailure": ErrorMeaning(.providerUnavailable, .transient, ambiguous: true),
+            "InternalError": ErrorMeaning(.providerUnavailable, .transient, ambiguous: true),
+            "ServiceUnavailable": ErrorMeaning(.providerUnavailable, .transient, ambiguous: true),
             // The account is not signed up for the service.
-            "OptInRequired": AWSErrorRow(.misconfigured, .provider),
+            "OptInRequired": ErrorMeaning(.misconfigured, .provider),
         ]
-        for code in authCodes { rows[code] = AWSErrorRow(.providerAuthFailed, .provider) }
-        for code in throttlingCodes { rows[code] = AWSErrorRow(.rateLimited, .transient) }
+        for code in authCodes { rows[code] = ErrorMeaning(.providerAuthFailed, .provider) }
+        for code in throttlingCodes { rows[code] = ErrorMeaning(.rateLimited, .transient) }
         return rows
     }()
 
     /// What a send's exchange means: the id `id` finds in a 2xx answer; for an error, the
-    /// service's own row for it (`row`), else a shared one, else the generic meaning of the status.
+    /// service's own meaning of it (`meaning`), else a shared one, else the generic meaning
+    /// of the status.
     static func outcome(
-        _ exchange: Exchange, now: Int64, id: (HTTPAnswer) -> String?, row: (AWSError) -> AWSErrorRow?
+        _ exchange: Exchange, now: Int64, id: (HTTPAnswer) -> String?, meaning: (AWSError) -> ErrorMeaning?
     ) -> DeliveryOutcome {
-        let answer: HTTPAnswer
-        switch exchange {
-        case .failed(let failure): return .failed(ProviderClassification.failure(failure))
-        case .answered(let answered): answer = answered
+        exchange.outcome { answer in
+            if (200..<300).contains(answer.status) { return .delivered(providerID: id(answer), code: answer.status) }
+            let error = AWSError(answer)
+            return .failed(ErrorMeaning.failure(
+                meaning(error) ?? error.code.flatMap { common[$0] }, answer: answer, providerCode: error.code, now: now, detail: error.detail))
         }
-        if (200..<300).contains(answer.status) { return .delivered(providerID: id(answer), code: answer.status) }
-        let error = AWSError(answer)
-        return .failed(failure(error, answer, now: now, row: row(error) ?? error.code.flatMap { common[$0] }))
-    }
-
-    static func failure(_ error: AWSError, _ answer: HTTPAnswer, now: Int64, row: AWSErrorRow?) -> Failure {
-        guard let row else {
-            return ProviderClassification.failure(
-                status: answer.status, headers: answer.headers, now: now, providerCode: error.code, detail: error.detail)
-        }
-        let retryAfter = RetryAfter.milliseconds(answer.headers[field: "Retry-After"], now: now) ?? row.retryAfter
-        return Failure(
-            row.code, scope: row.scope, status: answer.status, providerCode: error.code, retryAfter: retryAfter,
-            ambiguous: row.ambiguous, detail: error.detail)
     }
 
     /// A probe's exchange, worded for an operator: `success` reads a 2xx answer; `action` is

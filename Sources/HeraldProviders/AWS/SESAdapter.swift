@@ -55,15 +55,20 @@ public struct SESAdapter: ProviderAdapter {
     }
 
     public func classify(_ exchange: Exchange, context: SendContext) -> DeliveryOutcome {
-        AWSClassification.outcome(exchange, now: context.now, id: { answer in answer.json?["MessageId"]?.stringValue }, row: Self.row(for:))
+        let outcome = AWSClassification.outcome(
+            exchange, now: context.now, id: { answer in answer.json?["MessageId"]?.stringValue }, meaning: Self.meaning(of:))
+        // A daily quota clears over hours, not seconds.
+        guard var failure = outcome.failure, failure.code == .quotaExceeded, failure.retryAfter == nil else { return outcome }
+        failure.retryAfter = Self.quotaWait
+        return .failed(failure)
     }
 
-    /// A daily quota clears over hours, not seconds.
+    /// How long a used-up quota waits, unless SES says.
     static let quotaWait: Int64 = 3_600_000
 
     /// SendEmail's own errors (botocore's sesv2 model), some read with their message; nil for
     /// the rows SES shares with SNS (signature, key, throttling) and for unknown codes.
-    static func row(for error: AWSError) -> AWSErrorRow? {
+    static func meaning(of error: AWSError) -> ErrorMeaning? {
         let message = error.message?.lowercased() ?? ""
         switch error.code {
         case "MessageRejected":
@@ -72,24 +77,24 @@ public struct SESAdapter: ProviderAdapter {
             // or getting production access mends it. Anything else is the content (a virus):
             // no retry and no other provider would send it as it is.
             if message.contains("not verified") || message.contains("authority to send") || message.contains("not authorized") {
-                return AWSErrorRow(.senderRefused, .provider)
+                return ErrorMeaning(.senderRefused, .provider)
             }
-            return AWSErrorRow(.rejected, .recipient)
+            return ErrorMeaning(.rejected, .recipient)
         case "MailFromDomainNotVerifiedException":
-            return AWSErrorRow(.senderRefused, .provider)
+            return ErrorMeaning(.senderRefused, .provider)
         case "LimitExceededException":
             // botocore retries it as throttling; for sending it is the rate or the daily quota.
-            return message.contains("rate") ? AWSErrorRow(.rateLimited, .transient) : AWSErrorRow(.quotaExceeded, .provider, retryAfter: quotaWait)
+            return message.contains("rate") ? ErrorMeaning(.rateLimited, .transient) : ErrorMeaning(.quotaExceeded, .provider)
         case let code? where AWSClassification.throttlingCodes.contains(code) && message.contains("quota"):
-            return AWSErrorRow(.quotaExceeded, .provider, retryAfter: quotaWait)
+            return ErrorMeaning(.quotaExceeded, .provider)
         case "AccountSuspendedException", "SendingPausedException":
             // The account (or its configuration set) may not send until AWS or the operator
             // re-enables it.
-            return AWSErrorRow(.providerError, .provider)
+            return ErrorMeaning(.providerError, .provider)
         case "NotFoundException":
-            return AWSErrorRow(.misconfigured, .provider)  // e.g. the configuration set does not exist
+            return ErrorMeaning(.misconfigured, .provider)  // e.g. the configuration set does not exist
         case "BadRequestException":
-            return AWSErrorRow(.invalidRequest, .provider)
+            return ErrorMeaning(.invalidRequest, .provider)
         default:
             return nil
         }
@@ -117,20 +122,12 @@ public struct SESAdapter: ProviderAdapter {
                 "the account is in the SES sandbox in \(region): it sends only to verified addresses, 200 a day; request production access\(standing)")
         }
         let quota = account["SendQuota"]
-        let max = Self.number(quota?["Max24HourSend"])
-        let sent = Self.number(quota?["SentLast24Hours"])
+        let max = quota?["Max24HourSend"]?.decimalValue
+        let sent = quota?["SentLast24Hours"]?.decimalValue
         if let max, let sent, max >= 0, sent >= max {
             return .problem("the daily sending quota is used up (\(Int(sent)) of \(Int(max)) in the last 24 hours) in \(region)")
         }
         let allowance = max.map { $0 < 0 ? "" : ", \(Int($0)) a day" } ?? ""
         return .ok("sending is enabled in \(region) with production access\(allowance)\(standing)")
-    }
-
-    static func number(_ value: JSONValue?) -> Double? {
-        switch value {
-        case .int(let number)?: Double(number)
-        case .double(let number)?: number
-        default: nil
-        }
     }
 }

@@ -58,28 +58,28 @@ public struct SNSAdapter: ProviderAdapter {
     }
 
     public func classify(_ exchange: Exchange, context: SendContext) -> DeliveryOutcome {
-        AWSClassification.outcome(exchange, now: context.now, id: { answer in XMLText.value("MessageId", inside: "PublishResult", in: answer.text) }, row: Self.row(for:))
+        AWSClassification.outcome(exchange, now: context.now, id: { answer in XMLText.value("MessageId", inside: "PublishResult", in: answer.text) }, meaning: Self.meaning(of:))
     }
 
     /// Publish's own errors (botocore's sns model), the parameter ones read with their
     /// message; nil for the rows SNS shares with SES and for unknown codes.
-    static func row(for error: AWSError) -> AWSErrorRow? {
+    static func meaning(of error: AWSError) -> ErrorMeaning? {
         let message = error.message?.lowercased() ?? ""
         switch error.code {
         case "InvalidParameter", "ParameterValueInvalid":
             // "Invalid parameter: PhoneNumber Reason: +1... is not valid to publish to", moto's
             // "Phone number does not meet the E164 format": the number is at fault.
-            if message.contains("opted out") { return AWSErrorRow(.recipientUnsubscribed, .recipient) }
-            if message.contains("phonenumber") || message.contains("phone number") { return AWSErrorRow(.badRecipient, .recipient) }
-            if message.contains("too long") { return AWSErrorRow(.rejected, .recipient) }
-            return AWSErrorRow(.invalidRequest, .provider)  // an attribute (sender_id) or the request itself
+            if message.contains("opted out") { return ErrorMeaning(.recipientUnsubscribed, .recipient) }
+            if message.contains("phonenumber") || message.contains("phone number") { return ErrorMeaning(.badRecipient, .recipient) }
+            if message.contains("too long") { return ErrorMeaning(.rejected, .recipient) }
+            return ErrorMeaning(.invalidRequest, .provider)  // an attribute (sender_id) or the request itself
         case "OptedOut":
-            return AWSErrorRow(.recipientUnsubscribed, .recipient)
+            return ErrorMeaning(.recipientUnsubscribed, .recipient)
         case "InvalidSecurity", "KMSDisabled", "KMSInvalidState", "KMSNotFound", "KMSAccessDenied", "KMSOptInRequired", "NotFound",
             "EndpointDisabled", "PlatformApplicationDisabled":
-            return AWSErrorRow(.misconfigured, .provider)
+            return ErrorMeaning(.misconfigured, .provider)
         case "ValidationException":
-            return AWSErrorRow(.invalidRequest, .provider)
+            return ErrorMeaning(.invalidRequest, .provider)
         default:
             return nil
         }
