@@ -60,6 +60,8 @@ public enum ProviderCatalog {
         },
         "smtp": Entry(channels: [.email], make: SMTPProvider.make),
         "smtps": Entry(channels: [.email], make: SMTPProvider.make),
+        "ses": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try SESAdapter(url: url)) },
+        "sns": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try SNSAdapter(url: url)) },
         "twilio": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try TwilioAdapter(url: url)) },
         "vonage": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try VonageAdapter(url: url)) },
         "plivo": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try PlivoAdapter(url: url)) },
