@@ -203,6 +203,7 @@ public struct Configuration: Sendable {
             switch key {
             case "workers": delivery.workers = min(try Self.positive(setting, "delivery.workers", path), 256)
             case "max_attempts": delivery.policy.maxAttempts = try Self.positive(setting, "delivery.max_attempts", path)
+            case "circuit": try applyCircuit(setting, path: path)
             case "provider_timeout_seconds": providerTimeoutSeconds = min(try Self.positive(setting, "delivery.provider_timeout_seconds", path), 300)
             case "lease_seconds": delivery.leaseMilliseconds = Int64(try Self.positive(setting, "delivery.lease_seconds", path)) * 1000
             case "retry_base_seconds": delivery.policy.baseDelay = Int64(try Self.positive(setting, "delivery.retry_base_seconds", path)) * 1000
@@ -217,6 +218,25 @@ public struct Configuration: Sendable {
                 }
             default:
                 throw ConfigurationError("\(path): unknown setting \"delivery.\(key)\"")
+            }
+        }
+    }
+
+    /// `delivery.circuit`: when a provider's circuit opens, and for how long.
+    mutating func applyCircuit(_ value: JSONValue, path: String) throws(ConfigurationError) {
+        guard case .object(let members) = value else { throw ConfigurationError("\(path): \"delivery.circuit\" must be an object") }
+        for (key, setting) in members where !key.hasPrefix("$") {
+            let name = "delivery.circuit.\(key)"
+            switch key {
+            case "failures": breakers.consecutiveFailures = try Self.positive(setting, name, path)
+            case "minimum_attempts": breakers.minimumAttempts = try Self.positive(setting, name, path)
+            case "failure_percent":
+                let percent = try Self.positive(setting, name, path)
+                guard percent <= 100 else { throw ConfigurationError("\(path): \"\(name)\" must be a percentage from 1 to 100") }
+                breakers.failureRatio = Double(percent) / 100
+            case "window_seconds": breakers.window = Int64(try Self.positive(setting, name, path)) * 1000
+            case "cooldown_seconds": breakers.cooldown = Int64(try Self.positive(setting, name, path)) * 1000
+            default: throw ConfigurationError("\(path): unknown setting \"\(name)\"")
             }
         }
     }

@@ -125,8 +125,8 @@ public struct TokenBucket: Sendable, Equatable {
             tokens = min(burst, tokens + refill)
         }
         last = now
-        if tokens >= 1 {
-            tokens -= 1
+        if tokens >= 1 - 1e-9 {  // a tenth added ten times is 0.999...
+            tokens = max(tokens - 1, 0)
             return nil
         }
         return Int64(((1 - tokens) * Double(per) / rate).rounded(.up))
