@@ -160,6 +160,10 @@ public final class SQLiteStore: MessageStoreBackend {
         try write { try $0.retry(ids: ids, now: at, maxAge: maxAge) }
     }
 
+    public func providerStats(since: Int64) throws(StoreError) -> [ProviderStats] {
+        try read { try $0.providerStats(since: since) }
+    }
+
     public func cancel(_ ids: [Int64], at: Int64) throws(StoreError) -> [Int64] {
         try write { try $0.cancel(ids: ids, now: at) }
     }
