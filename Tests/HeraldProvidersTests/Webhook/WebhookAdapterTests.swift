@@ -61,6 +61,8 @@ import Testing
         ("webhook+http://\(secret)@127.0.0.1:9000/hook", "http://127.0.0.1:9000/hook"),
         ("webhook+http://\(secret)@[::1]:9000/hook", "http://[::1]:9000/hook"),
         ("webhook+http://\(secret)@localhost/hook?name=local-hook", "http://localhost/hook"),
+        // openssl rand -base64 32: a / and a + may stay as they are.
+        ("webhook+https://whsec_q83vEjRWeJqrze8SNFR4mqvN7xI0+niaFCFd8nd8g/M=@hooks.example.com/h", "https://hooks.example.com/h"),
     ])
     func theURLSaysWhereToPost(_ text: String, _ target: String) throws {
         #expect(try adapter(text).target == target)
