@@ -151,7 +151,7 @@ public struct MailgunAdapter: ProviderAdapter {
             return .problem(
                 "Mailgun refuses the key (HTTP 401): check the key and the region (a key works only in its own region; a domain sending key may send but not read the domain)")
         case 404:
-            return .problem("Mailgun does not know the domain \(domain) in the \(region) region (HTTP 404): check the domain and ?region= (a domain added minutes ago may not show yet)")
+            return .problem("Mailgun does not know the domain \(domain) \(place) (HTTP 404): check the domain and ?region= (a domain added minutes ago may not show yet)")
         default:
             return ProbeVerdict.standard(exchange)
         }
@@ -169,6 +169,9 @@ public struct MailgunAdapter: ProviderAdapter {
         if info?["type"]?.stringValue == "sandbox" {
             return .problem("the domain \(domain) is a sandbox domain: Mailgun delivers only to its authorized recipients")
         }
-        return .ok("the key is accepted and the domain \(domain) is active (\(region) region)")
+        return .ok("the key is accepted and the domain \(domain) is active \(place)")
     }
+
+    /// `in the us region`, or the base URL when it is not a region's.
+    var place: String { region == "custom" ? "at \(base)" : "in the \(region) region" }
 }

@@ -126,7 +126,7 @@ import Testing
         #expect(probe.url == "https://api.mailgun.net/v4/domains/mg.example.com")
         #expect(probe.body.isEmpty)
         #expect(probe.headers == [Credentials.basic("api", Self.key), HTTPField("Accept", "application/json")])
-        #expect(adapter.judgeProbe(F.answer(200, Self.domain())) == .ok("the key is accepted and the domain mg.example.com is active (us region)"))
+        #expect(adapter.judgeProbe(F.answer(200, Self.domain())) == .ok("the key is accepted and the domain mg.example.com is active in the us region"))
         let verdicts = [
             adapter.judgeProbe(F.answer(200, Self.domain(state: "unverified"))),
             adapter.judgeProbe(F.answer(200, Self.domain(disabled: true))),
