@@ -70,6 +70,8 @@ public enum ProviderCatalog {
         "sendgrid": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try SendGridAdapter(url: url)) },
         "postmark": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try PostmarkAdapter(url: url)) },
         "resend": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try ResendAdapter(url: url)) },
+        "mailgun": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try MailgunAdapter(url: url)) },
+        "webhook": Entry(channels: [.email, .sms]) { url, channel, _ throws(ProviderURLError) in .http(try WebhookAdapter(url: url, channel: channel)) },
     ]
 
     /// The schemes, sorted, for messages.
