@@ -15,6 +15,7 @@ enum Help {
           simulate    sign and post a realistic Clerk event, for local testing
           render      show exactly what would be sent for a slug (or render any template)
           check       validate the configuration and every template
+          status      each provider's circuit, attempts, success and latency; the queue
           version     print the version
           help        this text, or 'herald help <command>'
 
@@ -34,6 +35,7 @@ enum Help {
         case "cancel": "Usage: herald cancel ID...\n\nCancels queued or retrying messages.\n"
         case "prune": prune
         case "check": check
+        case "status": status
         case "version": "Usage: herald version\n"
         case "help": "Usage: herald help [COMMAND]\n"
         default: nil
@@ -100,6 +102,17 @@ enum Help {
         would be sent instead, and why. --part prints one part as is.
         The second form renders any template file with JSON data (HTML escaping on),
         with partials from DIR (NAME.mustache).
+
+        """
+
+    static let status = """
+        Usage: herald status [--json]
+
+        One screen for an operator: each provider with its circuit (closed, open until
+        when, half_open: from the running serve's GET /status; '?' when none answers),
+        attempts, success ratio and latency p50/p99 over the last 5 and 60 minutes and its
+        last error (from the store: every process sharing it); the queue by status and how
+        long the oldest queued message has waited. --json prints the same as GET /status.
 
         """
 

@@ -43,6 +43,11 @@ public struct DeliveryProviders: SenderDirectory {
         return configured.isEmpty ? [ConfiguredProvider(.outbox(name: "outbox"))] : configured
     }
 
+    /// Every provider with its channel, the outbox included when a channel has none.
+    public var names: [(name: String, channel: Channel)] {
+        providers(for: .email).map { ($0.name, Channel.email) } + providers(for: .sms).map { ($0.name, Channel.sms) }
+    }
+
     public func route(for message: ClaimedMessage) -> [String] {
         let available = providers(for: message.channel)
         if let named = routing.providers(channel: message.channel, slug: message.slug, recipient: message.recipient) {

@@ -61,7 +61,8 @@ public final class Gateway {
             verifier: verifier, store: store, webhookPath: configuration.webhookPath, logger: logger, metrics: metrics,
             onQueued: { engine.notify() })
         let routes = Routes(
-            webhookPath: configuration.webhookPath, intake: intake, metrics: MetricsRoute(metrics: metrics, backlog: store, logger: logger))
+            webhookPath: configuration.webhookPath, intake: intake, metrics: MetricsRoute(metrics: metrics, backlog: store, logger: logger),
+            status: StatusRoute(log: store, health: engine.health, configured: providers.names, logger: logger))
         var http = configuration.http
         http.host = configuration.listenHost
         http.port = configuration.listenPort
