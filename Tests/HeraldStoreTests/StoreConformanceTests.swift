@@ -80,6 +80,9 @@ let tenMinutes: @Sendable (String?) -> Int64 = { _ in 600_000 }
         #expect(try store.finishAndWait(messageID: ids[0], owner: "a", attempt: attempt, result: AttemptResult(status: .sent, providerID: "Q1"), at: 2005))
         #expect(try !store.finishAndWait(messageID: ids[2], owner: "a", attempt: attempt, result: AttemptResult(status: .sent), at: 2005))
         #expect(try store.message(id: ids[0])?.status == .sent)
+        #expect(try store.message(id: ids[0])?.provider == "smtp")
+        #expect(try store.message(id: ids[0])?.providerID == "Q1")
+        #expect(try store.message(id: ids[3])?.provider == nil)
         #expect(try store.attempts(messageID: ids[0]) == [attempt])
         #expect(try store.message(id: ids[2])?.status == .sending)
         // A retry is due when it says; a release makes a held message due at once.
