@@ -14,23 +14,24 @@ import Testing
         var environment: [String: String]
         var port = ""
 
-        init(templates: URL? = nil, extraEnvironment: [String: String] = [:]) throws {
-            folder = try temporaryFolder()
+        /// `folder`: the working directory (a fresh one by default).
+        init(folder: URL? = nil, templates: URL? = nil, extraEnvironment: [String: String] = [:]) throws {
+            self.folder = try folder ?? temporaryFolder()
             environment = [
                 "HERALD_LISTEN": "127.0.0.1:0",
-                "HERALD_DATABASE": folder.appendingPathComponent("var/herald.db").path,
-                "HERALD_OUTBOX": folder.appendingPathComponent("var/outbox").path,
+                "HERALD_DATABASE": self.folder.appendingPathComponent("var/herald.db").path,
+                "HERALD_OUTBOX": self.folder.appendingPathComponent("var/outbox").path,
                 "HERALD_WEBHOOK_SECRET": testSecretText,
-                "HERALD_TEMPLATES": (templates ?? folder.appendingPathComponent("templates")).path,
+                "HERALD_TEMPLATES": (templates ?? self.folder.appendingPathComponent("templates")).path,
             ]
             environment.merge(extraEnvironment) { _, new in new }
-            child = try Child(["serve"], environment: environment, directory: folder)
+            child = try Child(["serve"], environment: environment, directory: self.folder)
             try waitUntilListening()
         }
 
         func waitUntilListening() throws {
             let ready = child.waitFor { $0.stderr.contains("herald listening") || !$0.process.isRunning }
-            guard ready, let range = child.stderr.range(of: #"listen=127\.0\.0\.1:(\d+)"#, options: .regularExpression) else {
+            guard ready, let range = child.stderr.range(of: #"listen=[0-9.]+:(\d+)"#, options: .regularExpression) else {
                 throw CommandError("serve did not start: \(child.stderr)")
             }
             port = String(child.stderr[range].split(separator: ":").last!)

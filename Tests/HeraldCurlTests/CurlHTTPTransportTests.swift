@@ -188,7 +188,7 @@ import Testing
     }
 
     @Test func aClosedPortIsConnect() throws {
-        let exchange = try transport().perform(OutboundRequest(method: "POST", url: "http://127.0.0.1:\(try closedPort())/", body: [1]))
+        let exchange = try transport().perform(OutboundRequest(method: "POST", url: "http://127.0.0.1:\(try freeLoopbackPort())/", body: [1]))
         #expect(exchange == .failed(.connect))
         #expect(exchange.failure?.mayHaveBeenSent == false)
     }
@@ -201,7 +201,7 @@ import Testing
     }
 
     @Test func aURLOutsideHTTPIsNotSent() throws {
-        let exchange = try transport().perform(OutboundRequest(method: "GET", url: "ftp://127.0.0.1:\(try closedPort())/file"))
+        let exchange = try transport().perform(OutboundRequest(method: "GET", url: "ftp://127.0.0.1:\(try freeLoopbackPort())/file"))
         guard case .failed(.invalidRequest) = exchange else {
             Issue.record("expected invalidRequest, got \(exchange)")
             return

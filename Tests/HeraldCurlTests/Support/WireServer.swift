@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Synchronization
 
 /// An HTTP/1.1 server on 127.0.0.1 that works on bytes, for what a ``ProviderDouble``
@@ -47,7 +48,7 @@ final class WireServer: Sendable {
 
     init(_ answer: @escaping @Sendable (Request) -> Answer = { _ in .http(200, body: "ok") }) throws {
         self.answer = answer
-        let (fd, port) = try boundSocket()
+        let (fd, port) = try boundLoopbackSocket()
         guard listen(fd, 16) == 0 else {
             close(fd)
             throw POSIXError(.EADDRINUSE)
@@ -131,29 +132,4 @@ final class WireServer: Sendable {
         guard haystack.count >= needle.count else { return nil }
         return (0...(haystack.count - needle.count)).first { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
-}
-
-/// A TCP socket bound to a free port on 127.0.0.1, and the port.
-func boundSocket() throws -> (Int32, UInt16) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EMFILE) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else {
-        close(fd)
-        throw POSIXError(.EADDRINUSE)
-    }
-    return (fd, UInt16(bigEndian: address.sin_port))
-}
-
-/// A port on 127.0.0.1 that nothing listens on (bound, then closed again).
-func closedPort() throws -> UInt16 {
-    let (fd, port) = try boundSocket()
-    close(fd)
-    return port
 }
