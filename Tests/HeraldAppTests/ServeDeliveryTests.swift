@@ -14,8 +14,11 @@ import Testing
         var environment: [String: String]
         var port = ""
 
-        /// `folder`: the working directory (a fresh one by default).
-        init(folder: URL? = nil, templates: URL? = nil, extraEnvironment: [String: String] = [:]) throws {
+        let arguments: [String]
+
+        /// `folder`: the working directory (a fresh one by default); `arguments`: the command.
+        init(folder: URL? = nil, templates: URL? = nil, extraEnvironment: [String: String] = [:], arguments: [String] = ["serve"]) throws {
+            self.arguments = arguments
             self.folder = try folder ?? temporaryFolder()
             environment = [
                 "HERALD_LISTEN": "127.0.0.1:0",
@@ -25,7 +28,7 @@ import Testing
                 "HERALD_TEMPLATES": (templates ?? self.folder.appendingPathComponent("templates")).path,
             ]
             environment.merge(extraEnvironment) { _, new in new }
-            child = try Child(["serve"], environment: environment, directory: self.folder)
+            child = try Child(arguments, environment: environment, directory: self.folder)
             try waitUntilListening()
         }
 
@@ -40,7 +43,7 @@ import Testing
         func restart() throws {
             var environment = self.environment
             environment["HERALD_LISTEN"] = "127.0.0.1:\(port)"
-            child = try Child(["serve"], environment: environment, directory: folder)
+            child = try Child(arguments, environment: environment, directory: folder)
             try waitUntilListening()
         }
 

@@ -12,7 +12,7 @@ extension ServeDeliveryTests.Gateway {
     /// A gateway with the configuration file `config` (written outside its folder, named by
     /// `HERALD_CONFIG`), if any, and the given environment.
     static func configured(
-        _ config: String?, _ environment: [String: String] = [:], templates: URL? = nil, folder: URL? = nil
+        _ config: String?, _ environment: [String: String] = [:], templates: URL? = nil, folder: URL? = nil, arguments: [String] = ["serve"]
     ) throws -> ServeDeliveryTests.Gateway {
         var environment = environment
         if let config {
@@ -20,7 +20,7 @@ extension ServeDeliveryTests.Gateway {
             try Data(config.utf8).write(to: file)
             environment["HERALD_CONFIG"] = file.path
         }
-        return try ServeDeliveryTests.Gateway(folder: folder, templates: templates, extraEnvironment: environment)
+        return try ServeDeliveryTests.Gateway(folder: folder, templates: templates, extraEnvironment: environment, arguments: arguments)
     }
 
     static var fastDelivery: String { #"{"delivery": {"retry_base_seconds": 1, "retry_max_seconds": 2, "max_attempts": 3, "provider_timeout_seconds": 1}}"# }

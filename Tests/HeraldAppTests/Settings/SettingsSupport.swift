@@ -34,15 +34,9 @@ extension ServeDeliveryTests.Gateway {
         }
     }
 
-    /// A signed webhook (the test secret unless another is given) posted to `path`; the
-    /// HTTP status, or nil when nothing answered.
+    /// A signed webhook posted to the gateway (see ``postWebhook(port:_:secret:body:id:)``).
     func post(_ path: String = "/webhooks/clerk", secret: String = testSecretText, body: [UInt8]? = nil, id: String? = nil) throws -> Int? {
-        let signer = WebhookVerifier(secrets: [try WebhookSecret(parsing: secret)], authenticator: OpenSSLAuthenticator())
-        let body = try body ?? freshFixture("sms.created")
-        let id = id ?? "msg_\(UUID().uuidString.prefix(8))"
-        let timestamp = Int64(Date().timeIntervalSince1970)
-        let headers = ["svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signer.sign(id: id, timestamp: timestamp, body: body)]
-        return try? HTTPClient().send(method: "POST", url: "http://127.0.0.1:\(port)\(path)", headers: headers, body: body, timeoutSeconds: 5).status
+        try postWebhook(port: port, path, secret: secret, body: body, id: id)
     }
 
     /// The names of the gateway's threads (`/proc/PID/task/*/comm`).
@@ -63,6 +57,17 @@ extension ServeDeliveryTests.Gateway {
     func exists(_ path: String) -> Bool {
         FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path)
     }
+}
+
+/// A webhook (the SMS sample unless `body`) signed with `secret` (the test secret unless
+/// another), posted to 127.0.0.1:`port``path`; the HTTP status, nil when nothing answered.
+func postWebhook(port: String, _ path: String = "/webhooks/clerk", secret: String = testSecretText, body: [UInt8]? = nil, id: String? = nil) throws -> Int? {
+    let signer = WebhookVerifier(secrets: [try WebhookSecret(parsing: secret)], authenticator: OpenSSLAuthenticator())
+    let body = try body ?? freshFixture("sms.created")
+    let id = id ?? "msg_\(UUID().uuidString.prefix(8))"
+    let timestamp = Int64(Date().timeIntervalSince1970)
+    let headers = ["svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signer.sign(id: id, timestamp: timestamp, body: body)]
+    return try? HTTPClient().send(method: "POST", url: "http://127.0.0.1:\(port)\(path)", headers: headers, body: body, timeoutSeconds: 5).status
 }
 
 /// A secret that is not the test secret: signatures made with it must not pass.
