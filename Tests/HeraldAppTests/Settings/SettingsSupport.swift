@@ -19,19 +19,21 @@ extension ServeDeliveryTests.Gateway {
     /// the variable the gateway sets by itself is emptied (empty counts as unset), so that
     /// the file's value is the one that counts.
     static func with(
-        _ variable: String, key: String, _ value: JSONValue, via: Via, environment: [String: String] = [:], templates: URL? = nil
+        _ variable: String, key: String, _ value: JSONValue, via: Via, environment: [String: String] = [:], templates: URL? = nil,
+        folder: URL? = nil, arguments: [String] = ["serve"]
     ) throws -> ServeGateway {
         var environment = environment
+        var config: String?
         switch via {
         case .environment:
             environment[variable] = value.stringValue ?? value.serialized()
-            return try configured(nil, environment, templates: templates)
         case .file:
             environment[variable] = ""
             var nested = value
             for part in key.split(separator: ".").reversed() { nested = .object([String(part): nested]) }
-            return try configured(nested.serialized(), environment, templates: templates)
+            config = nested.serialized()
         }
+        return try configured(config, environment, templates: templates, folder: folder, arguments: arguments)
     }
 
     /// A signed webhook posted to the gateway (see ``postWebhook(port:_:secret:body:id:)``).
