@@ -48,10 +48,12 @@ import Testing
         #expect(gateway.stop() == 0)
     }
 
-    @Test func aSecretInTheFileIsRefused() throws {
+    /// The settings marked "(never)" for the file: secrets, and provider URLs (they hold credentials).
+    @Test(arguments: ["webhook_secret", "email_url", "sms_url", "smtp_url"])
+    func aSecretInTheFileIsRefused(_ key: String) throws {
         let folder = try temporaryFolder()
         let file = folder.appendingPathComponent("herald.json")
-        try Data(#"{"webhook_secret": "\#(testSecretText)"}"#.utf8).write(to: file)
+        try Data(#"{"\#(key)": "\#(testSecretText)"}"#.utf8).write(to: file)
         let (status, _, error) = try Child.run(["serve"], environment: ["HERALD_CONFIG": file.path, "HERALD_LISTEN": "127.0.0.1:0"], directory: folder)
         #expect(status == 1)
         #expect(error.contains("secrets are not read from files"))
