@@ -102,16 +102,10 @@ public final class DeliveryEngine: Sendable {
         shared.running = settings.workers + 1
         shared.condition.unlock()
         keeper.start(held: { [shared] in shared.withLock { $0.held } }, onTakeOver: { [weak self] in self?.notify() })
-        // Named from inside the thread, so that the kernel (top -H, /proc) shows the name too.
-        Thread { [self] in
-            Thread.current.name = "herald-dispatch"
-            dispatch()
-        }.start()
+        // Names the kernel shows too (top -H, /proc), at most 15 characters.
+        startThread(named: "herald-dispatch") { [self] in dispatch() }
         for index in 0..<settings.workers {
-            Thread { [self] in
-                Thread.current.name = "herald-send-\(index)"  // at most 15 characters: Linux keeps no more
-                work()
-            }.start()
+            startThread(named: "herald-send-\(index)") { [self] in work() }
         }
     }
 
