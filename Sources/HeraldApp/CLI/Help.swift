@@ -121,8 +121,9 @@ enum Help {
 
         Validates the configuration and every template: syntax (with line and column),
         partials that exist, variables Clerk does not send, that each template renders
-        with the sample data, and SMS length in GSM-7 / UCS-2 segments. Exits 1 on any
-        problem.
+        with the sample data, and SMS length in GSM-7 / UCS-2 segments; and the routing
+        rules (routes): providers that are not configured for a rule's channel, rules
+        that can never match. Exits 1 on any problem.
 
           --relay      also connect to the SMTP relay (HERALD_SMTP_URL) as a send would:
                        TLS and its certificate, AUTH, then NOOP. Nothing is sent.

@@ -110,6 +110,7 @@ public struct Configuration: Sendable {
             case "email_from": delivery.email.from = try Self.mailbox(try Self.string(value, key, path), key)
             case "email_domain": delivery.email.domain = try Self.domain(try Self.string(value, key, path), key)
             case "delivery": try applyDelivery(value, path: path)
+            case "routes": routing = try Self.routes(value, path: path)
             case "log_level": logLevel = try Self.level(try Self.string(value, key, path))
             case "retention": retention = try Self.retention(try Self.string(value, key, path), "\(path): \"retention\"")
             case "http":
