@@ -84,9 +84,9 @@ public final class SQLiteStore: MessageStoreBackend {
         try write { try $0.renewLeases(ids: ids, owner: owner, until: until) }
     }
 
-    public func release(_ ids: [Int64], owner: String) throws(StoreError) {
+    public func release(_ ids: [Int64], owner: String, at: Int64) throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try write { try $0.releaseLeases(ids: ids, owner: owner) }
+        try write { try $0.releaseLeases(ids: ids, owner: owner, at: at) }
     }
 
     public func nextDueAt() throws(StoreError) -> Int64? {

@@ -90,7 +90,10 @@ let tenMinutes: @Sendable (String?) -> Int64 = { _ in 600_000 }
         #expect(try store.finishAndWait(messageID: ids[1], owner: "a", attempt: retry, result: AttemptResult(status: .retrying, nextAttemptAt: 7000, lastError: "x"), at: 2005))
         #expect(try store.attempts(messageID: ids[1]).first?.providerCode == "4.7.1")
         #expect(try store.nextDueAt() == 7000)
-        try store.release([ids[2], ids[3], ids[4]], owner: "c")
+        try store.release([ids[2], ids[3], ids[4]], owner: "c", at: 3550)
+        // Given back: queued again (none had an attempt recorded), due now, never left `sending`.
+        #expect(try [ids[2], ids[3], ids[4]].map { try store.message(id: $0)?.status } == [.queued, .queued, .queued])
+        #expect(try store.history(messageID: ids[3]).map(\.status) == [.queued, .sending, .sending, .queued])
         #expect(try store.claim(upTo: 10, owner: "d", now: 3600, leaseUntil: 9000, maxAge: tenMinutes).map(\.id).sorted() == [ids[2], ids[3], ids[4]])
         #expect(try store.claim(upTo: 10, owner: "d", now: 7000, leaseUntil: 9000, maxAge: tenMinutes).map(\.id) == [ids[1]])
         #expect(try store.pendingSummary().counts[.sending] == 4)

@@ -144,7 +144,7 @@ public final class DeliveryEngine: Sendable {
     func release(_ ids: [Int64], why: String) {
         guard !ids.isEmpty else { return }
         do {
-            try queue.release(ids, owner: owner)
+            try queue.release(ids, owner: owner, at: time.milliseconds())
         } catch {
             logger.error("cannot give leases back; the messages are retried when their leases run out", [
                 "error": "\(error)", "messages": String(ids.count), "reason": why,
