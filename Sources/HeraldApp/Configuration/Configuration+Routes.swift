@@ -6,8 +6,8 @@ extension Configuration {
     /// Each channel's provider names, as the delivery engine sees them (the outbox's
     /// when nothing else is configured for it).
     public var providerNames: [Channel: [String]] {
-        let providers = self.providers
-        return Dictionary(uniqueKeysWithValues: Channel.allCases.map { ($0, providers.providers(for: $0).map(\.name)) })
+        let names = providers.names
+        return Dictionary(uniqueKeysWithValues: Channel.allCases.map { channel in (channel, names.filter { $0.channel == channel }.map(\.name)) })
     }
 
     /// Refuses rules that name a provider not configured for their channel (`herald serve`).
