@@ -68,6 +68,8 @@ let package = Package(
         .testTarget(name: "HeraldPostgresTests", dependencies: ["HeraldCore", "HeraldPostgres", "HeraldTestSupport"], swiftSettings: strict),
         .testTarget(name: "HeraldHTTPServerTests", dependencies: ["HeraldCore", "HeraldHTTPServer"], swiftSettings: strict),
         .testTarget(
+            name: "HeraldCurlTests", dependencies: ["HeraldCore", "HeraldCurl", "HeraldHTTPServer", "HeraldTestSupport"], swiftSettings: strict),
+        .testTarget(
             name: "HeraldAppTests",
             dependencies: [
                 "HeraldCore", "HeraldApp", "HeraldCrypto", "HeraldCurl", "HeraldHTTPServer", "HeraldProviders", "HeraldSQLite",

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import HeraldCore
 import Synchronization
 
 /// Milliseconds on a clock that never jumps.
@@ -110,14 +111,13 @@ final class ConnectionWatchdog: Sendable {
 
     func start() {
         running.store(true, ordering: .releasing)
-        Thread { [self] in
-            Thread.current.name = "herald-http-dog"
+        startThread(named: "herald-http-dog") { [self] in
             while running.load(ordering: .acquiring) {
                 sweep(now: monotonicMilliseconds())
                 _ = wake.wait(timeout: .now() + interval)
             }
             finished.signal()
-        }.start()
+        }
     }
 
     /// Ends the thread and waits for it.

@@ -53,7 +53,10 @@ public final class HTTPServer: Sendable {
         guard let current else { return }
         let context = context.takeUnretainedValue()
         context.draining.store(true, ordering: .releasing)
-        let listener = MHD_quiesce_daemon(current)
+        // No MHD_quiesce_daemon: with the epoll thread pool it races the workers' own removal
+        // of the listen socket (at the connection limit) and libmicrohttpd aborts the process
+        // ("Failed to remove listen FD from epoll set", 0.9.75). Requests that arrive during
+        // the drain are served as usual, their connections closed after the answer.
         let deadline = Date().addingTimeInterval(drainSeconds)
         while context.inFlight.load(ordering: .acquiring) > 0 && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.005)
@@ -74,7 +77,6 @@ public final class HTTPServer: Sendable {
         }
         MHD_stop_daemon(current)
         context.watchdog.stop()
-        if listener >= 0 { close(listener) }
     }
 
     /// Requests whose answer is still being prepared.

@@ -5,7 +5,8 @@ import HeraldCore
 extension Connection {
     static let recordColumns = """
         id, webhook_id, clerk_id, event_type, channel, slug, recipient, subject, status, attempts, last_error,
-        created_at, updated_at, occurred_at
+        created_at, updated_at, occurred_at, provider_id,
+        (SELECT transport FROM attempts WHERE attempts.message_id = messages.id ORDER BY attempts.id DESC LIMIT 1)
         """
 
     /// Messages matching `filter`, newest first. Each filter adds a bound parameter.
@@ -116,6 +117,35 @@ extension Connection {
         }
     }
 
+    /// Attempts per provider since `since`, their durations counted in the histogram's
+    /// buckets by the server (`width_bucket` over its bounds: the cost follows the
+    /// providers and buckets, not the rows sent), and each provider's newest failure.
+    func providerStats(since: Int64) throws(PostgresError) -> [ProviderStats] {
+        var stats: [String: ProviderStats] = [:]
+        let buckets = try query("""
+            SELECT transport, width_bucket(duration_ms - 1, $2::bigint[]) AS bucket, COUNT(*), COUNT(*) FILTER (WHERE outcome = 'delivered')
+            FROM attempts WHERE started_at >= $1 AND transport <> '-' GROUP BY transport, bucket
+            """, [.integer(since), ArrayLiteral.integers(Array(LatencyHistogram.bounds.dropLast()))])
+        for row in 0..<buckets.count {
+            let name = buckets.text(row, 0) ?? "-"
+            var entry = stats[name] ?? ProviderStats(provider: name)
+            entry.attempts += Int(buckets.int(row, 2))
+            entry.delivered += Int(buckets.int(row, 3))
+            entry.latency.add(bucket: Int(buckets.int(row, 1)), count: Int(buckets.int(row, 2)))
+            stats[name] = entry
+        }
+        let failures = try query("""
+            SELECT DISTINCT ON (transport) transport, error, started_at FROM attempts
+            WHERE started_at >= $1 AND outcome <> 'delivered' AND transport <> '-' ORDER BY transport, id DESC
+            """, [.integer(since)])
+        for row in 0..<failures.count {
+            let name = failures.text(row, 0) ?? "-"
+            stats[name]?.lastError = failures.text(row, 1)
+            stats[name]?.lastErrorAt = failures.int(row, 2)
+        }
+        return stats.keys.sorted().map { stats[$0]! }
+    }
+
     // MARK: Retention
 
     /// The statuses a message never leaves on its own: the only ones retention removes.
@@ -142,7 +172,7 @@ extension Connection {
             channel: rows.text(row, 4).flatMap(Channel.init(rawValue:)), slug: rows.text(row, 5), recipient: rows.text(row, 6),
             subject: rows.text(row, 7), status: rows.text(row, 8).flatMap(MessageStatus.init(rawValue:)) ?? .failed,
             attempts: Int(rows.int(row, 9)), lastError: rows.text(row, 10), createdAt: rows.int(row, 11), updatedAt: rows.int(row, 12),
-            occurredAt: rows.optionalInt(row, 13))
+            occurredAt: rows.optionalInt(row, 13), provider: rows.text(row, 15), providerID: rows.text(row, 14))
     }
 
     private static func events(_ rows: QueryResult) -> [MessageEvent] {

@@ -39,8 +39,7 @@ final class Listener: Sendable {
         state.started = true
         let state = self.state
         let (target, logger) = (self.target, self.logger)
-        Thread {
-            Thread.current.name = "herald-pg-listen"
+        startThread(named: "herald-pg-listen") {
             let link = Link(target: target, role: "listener", logger: logger) { connection throws(PostgresError) in
                 try connection.execute("LISTEN herald_work")
             }
@@ -50,7 +49,7 @@ final class Listener: Sendable {
             state.stopped = true
             state.condition.broadcast()
             state.condition.unlock()
-        }.start()
+        }
     }
 
     /// Stops listening and closes the connection (`waiting`: before returning).

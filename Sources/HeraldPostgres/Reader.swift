@@ -41,14 +41,13 @@ final class Reader: Sendable {
         }
         guard start else { return }
         let (queue, target, logger) = (self.queue, self.target, self.logger)
-        Thread {
-            Thread.current.name = "herald-pg-read"
+        startThread(named: "herald-pg-read") {
             let link = Link(target: target, role: "reader", logger: logger)
             while let jobs = queue.nextBatch(limit: 64, gathering: false) {
                 for job in jobs { job.finish(Reader.run(job, link: link)) }
             }
             link.close()
-        }.start()
+        }
     }
 
     /// Finishes queued jobs, then closes the connection (`waiting`: before returning).

@@ -1,5 +1,5 @@
 /// The store's tables in PostgreSQL, versioned in `herald_schema`. The same shape as
-/// SQLite's (its migrations 1 to 6 in one), with times as Unix milliseconds in `bigint`.
+/// SQLite's (its migrations 1 to 7 in one), with times as Unix milliseconds in `bigint`.
 /// Migrations run in one transaction under an advisory lock, so that instances starting
 /// together migrate once: the others wait for the lock, then find the schema current.
 enum Schema {
@@ -67,6 +67,7 @@ enum Schema {
             provider_code text
         );
         CREATE INDEX attempts_message ON attempts (message_id);
+        CREATE INDEX attempts_started ON attempts (started_at);
         CREATE TABLE event_counters (
             event_type text PRIMARY KEY,
             count bigint NOT NULL,

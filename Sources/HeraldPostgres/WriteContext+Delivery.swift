@@ -108,11 +108,24 @@ extension WriteContext {
             """, [.integer(until), ArrayLiteral.integers(ids.sorted()), .text(owner)])
     }
 
-    /// Gives back messages `owner` holds: due again at once, on any instance.
-    func releaseLeases(ids: [Int64], owner: String) throws {
-        let released = try connection.query(
-            "UPDATE messages SET lease_until = 0 WHERE id = ANY($1::bigint[]) AND status = 'sending' AND lease_owner = $2",
-            [ArrayLiteral.integers(ids), .text(owner)])
-        if released.changes > 0 { wakeWorkers() }
+    /// Gives back messages `owner` holds: `queued` again (`retrying` after an attempt), due
+    /// at `now` on any instance, so that `herald log` and the gauges never show a message
+    /// `sending` that nobody sends.
+    func releaseLeases(ids: [Int64], owner: String, at now: Int64) throws {
+        let released = try connection.query("""
+            UPDATE messages SET status = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END,
+                next_attempt_at = $1, lease_owner = NULL, lease_until = NULL, updated_at = $1
+            WHERE id = ANY($2::bigint[]) AND status = 'sending' AND lease_owner = $3
+            RETURNING id, status
+            """, [.integer(now), ArrayLiteral.integers(ids), .text(owner)])
+        var statuses: [Int64: MessageStatus] = [:]
+        for row in 0..<released.count {
+            statuses[released.int(row, 0)] = released.text(row, 1).flatMap(MessageStatus.init(rawValue:)) ?? .queued
+        }
+        for id in ids {
+            guard let status = statuses.removeValue(forKey: id) else { continue }
+            recordEvent(messageID: id, status: status, detail: "given back by the process that claimed it", at: now)
+        }
+        if released.count > 0 { wakeWorkers() }
     }
 }

@@ -71,8 +71,7 @@ final class Writer: Sendable {
     init(target: ConnectionTarget, logger: Logger, maxBatch: Int = 1024, prepare: @escaping @Sendable (Connection) throws(PostgresError) -> Void) throws(PostgresError) {
         let opened = Outcome<Void>()
         let queue = self.queue
-        let thread = Thread {
-            Thread.current.name = "herald-pg-write"
+        startThread(named: "herald-pg-write") {
             let link = Link(target: target, role: "writer", logger: logger, prepare: prepare)
             do {
                 _ = try link.open()
@@ -84,7 +83,6 @@ final class Writer: Sendable {
             Writer.loop(link: link, queue: queue, maxBatch: maxBatch)
             link.close()
         }
-        thread.start()
         do {
             try opened.wait().get()
         } catch {

@@ -18,6 +18,20 @@ public enum ProviderDefinition: Sendable {
     }
 }
 
+/// A provider as configured: its definition and what Herald itself applies to it.
+public struct ConfiguredProvider: Sendable {
+    public var definition: ProviderDefinition
+    /// `?rate=10/s`: at most that many messages, per process.
+    public var rate: RateLimit?
+
+    public init(_ definition: ProviderDefinition, rate: RateLimit? = nil) {
+        self.definition = definition
+        self.rate = rate
+    }
+
+    public var name: String { definition.name }
+}
+
 /// What the catalog needs beyond the URL.
 public struct ProviderEnvironment: Sendable {
     /// The EHLO name for SMTP (`HERALD_SMTP_HELO`).
@@ -46,6 +60,8 @@ public enum ProviderCatalog {
         },
         "smtp": Entry(channels: [.email], make: SMTPProvider.make),
         "smtps": Entry(channels: [.email], make: SMTPProvider.make),
+        "ses": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try SESAdapter(url: url)) },
+        "sns": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try SNSAdapter(url: url)) },
         "twilio": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try TwilioAdapter(url: url)) },
         "vonage": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try VonageAdapter(url: url)) },
         "plivo": Entry(channels: [.sms]) { url, _, _ throws(ProviderURLError) in .http(try PlivoAdapter(url: url)) },
@@ -54,6 +70,8 @@ public enum ProviderCatalog {
         "sendgrid": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try SendGridAdapter(url: url)) },
         "postmark": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try PostmarkAdapter(url: url)) },
         "resend": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try ResendAdapter(url: url)) },
+        "mailgun": Entry(channels: [.email]) { url, _, _ throws(ProviderURLError) in .http(try MailgunAdapter(url: url)) },
+        "webhook": Entry(channels: [.email, .sms]) { url, channel, _ throws(ProviderURLError) in .http(try WebhookAdapter(url: url, channel: channel)) },
     ]
 
     /// The schemes, sorted, for messages.
@@ -85,16 +103,23 @@ public enum ProviderCatalog {
     /// A space-separated list of provider URLs for `channel`, in failover order. `variable`
     /// names the setting in every error; no error holds a credential.
     public static func providers(_ text: String, channel: Channel, variable: String, environment: ProviderEnvironment) throws(ProviderSetupError)
-        -> [ProviderDefinition]
+        -> [ConfiguredProvider]
     {
-        var definitions: [ProviderDefinition] = []
+        var definitions: [ConfiguredProvider] = []
         for item in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
             do throws(ProviderURLError) {
                 let definition = try provider(String(item), channel: channel, environment: environment)
                 guard !definitions.contains(where: { $0.name == definition.name }) else {
                     throw ProviderURLError.invalid("two providers are named \"\(definition.name)\": give one a ?name=")
                 }
-                definitions.append(definition)
+                var rate: RateLimit?
+                if let text = (try? ProviderURL(parsing: String(item)))?.option("rate") {
+                    guard let parsed = RateLimit(parsing: text) else {
+                        throw ProviderURLError.invalid("rate must look like 10/s, 600/m or 3600/h")
+                    }
+                    rate = parsed
+                }
+                definitions.append(ConfiguredProvider(definition, rate: rate))
             } catch {
                 let shown = (try? ProviderURL(parsing: String(item)))?.redacted ?? Self.scrub(String(item))
                 throw ProviderSetupError(variable: variable, url: shown, problem: error.description)

@@ -166,11 +166,25 @@ extension MessageStore {
     }
 
     /// Gives back messages `owner` holds: due again at once.
-    func releaseLeases(ids: [Int64], owner: String) throws {
+    /// Back to `queued` (or `retrying`, after an attempt), due now, so that `herald log` and
+    /// the gauges never show a message `sending` that nobody sends.
+    func releaseLeases(ids: [Int64], owner: String, at now: Int64) throws {
         for id in ids {
-            try connection.run(
-                "UPDATE messages SET lease_until = 0 WHERE id = ? AND status = 'sending' AND lease_owner = ?",
-                [.integer(id), .text(owner)])
+            let released: MessageStatus? = try connection.query("""
+                UPDATE messages SET status = CASE WHEN attempts = 0 THEN 'queued' ELSE 'retrying' END,
+                    next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?
+                WHERE id = ? AND status = 'sending' AND lease_owner = ?
+                RETURNING status
+                """, [.integer(now), .integer(now), .integer(id), .text(owner)]
+            ) { row in
+                guard try row.step() else { return nil }
+                let value = MessageStatus(rawValue: row.text(0) ?? "") ?? .queued
+                while try row.step() {}
+                return value
+            }
+            if let status = released {
+                try recordEvent(messageID: id, status: status, detail: "given back by the process that claimed it", at: now)
+            }
         }
     }
 

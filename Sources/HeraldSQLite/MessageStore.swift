@@ -70,7 +70,8 @@ final class MessageStore {
 
     static let recordColumns = """
         id, webhook_id, clerk_id, event_type, channel, slug, recipient, subject, status, attempts, last_error,
-        created_at, updated_at, occurred_at
+        created_at, updated_at, occurred_at, provider_id,
+        (SELECT transport FROM attempts WHERE attempts.message_id = messages.id ORDER BY attempts.id DESC LIMIT 1)
         """
 
     /// Messages matching `filter`, newest first.
@@ -160,7 +161,7 @@ final class MessageStore {
             channel: row.text(4).flatMap(Channel.init(rawValue:)), slug: row.text(5), recipient: row.text(6),
             subject: row.text(7), status: MessageStatus(rawValue: row.text(8) ?? "") ?? .failed,
             attempts: Int(row.int(9)), lastError: row.text(10), createdAt: row.int(11), updatedAt: row.int(12),
-            occurredAt: row.isNull(13) ? nil : row.int(13))
+            occurredAt: row.isNull(13) ? nil : row.int(13), provider: row.text(15), providerID: row.text(14))
     }
 
     private static func events(_ row: Statement) throws -> [MessageEvent] {

@@ -84,9 +84,9 @@ public final class SQLiteStore: MessageStoreBackend {
         try write { try $0.renewLeases(ids: ids, owner: owner, until: until) }
     }
 
-    public func release(_ ids: [Int64], owner: String) throws(StoreError) {
+    public func release(_ ids: [Int64], owner: String, at: Int64) throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try write { try $0.releaseLeases(ids: ids, owner: owner) }
+        try write { try $0.releaseLeases(ids: ids, owner: owner, at: at) }
     }
 
     public func nextDueAt() throws(StoreError) -> Int64? {
@@ -162,6 +162,10 @@ public final class SQLiteStore: MessageStoreBackend {
 
     public func requeue(_ ids: [Int64]?, at: Int64, maxAge: @escaping @Sendable (String?) -> Int64) throws(StoreError) -> [Int64] {
         try write { try $0.retry(ids: ids, now: at, maxAge: maxAge) }
+    }
+
+    public func providerStats(since: Int64) throws(StoreError) -> [ProviderStats] {
+        try read { try $0.providerStats(since: since) }
     }
 
     public func cancel(_ ids: [Int64], at: Int64) throws(StoreError) -> [Int64] {

@@ -92,6 +92,10 @@ enum Schema {
         ) STRICT;
         CREATE INDEX messages_lease_owner ON messages (lease_owner) WHERE status = 'sending';
         """,
+        // 7: attempts by time, for `herald status` (per provider over the last minutes).
+        """
+        CREATE INDEX attempts_started ON attempts (started_at);
+        """,
     ]
 
     static func migrate(_ connection: Connection) throws {

@@ -30,8 +30,7 @@ final class StoreWriter: Sendable {
         self.maxBatch = maxBatch
         let opened = Outcome<Void>()
         let queue = self.queue
-        let thread = Thread { [logger, maxBatch] in
-            Thread.current.name = "herald-store"  // from inside, so that the kernel sees it too
+        startThread(named: "herald-store") { [logger, maxBatch] in
             let store: MessageStore
             do {
                 store = try MessageStore(path: path)
@@ -42,7 +41,6 @@ final class StoreWriter: Sendable {
             }
             StoreWriter.loop(store: store, queue: queue, logger: logger, maxBatch: maxBatch)
         }
-        thread.start()
         try opened.wait().get()
     }
 

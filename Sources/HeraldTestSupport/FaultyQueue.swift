@@ -56,7 +56,7 @@ public final class FaultyQueue: DeliveryQueue {
     }
 
     public func renew(_ ids: Set<Int64>, owner: String, until: Int64) throws(StoreError) { try base.renew(ids, owner: owner, until: until) }
-    public func release(_ ids: [Int64], owner: String) throws(StoreError) { try base.release(ids, owner: owner) }
+    public func release(_ ids: [Int64], owner: String, at: Int64) throws(StoreError) { try base.release(ids, owner: owner, at: at) }
     public func nextDueAt() throws(StoreError) -> Int64? { try base.nextDueAt() }
     public func onWorkQueued(_ wake: @escaping @Sendable () -> Void) { base.onWorkQueued(wake) }
     public func register(_ instance: InstanceRecord) throws(StoreError) { try base.register(instance) }

@@ -10,6 +10,12 @@ public final class Script<Item: Sendable>: Sendable {
         self.items = Mutex(items)
     }
 
+    /// From now on, these items.
+    public func replace(with items: [Item]) {
+        precondition(!items.isEmpty, "a script needs at least one item")
+        self.items.withLock { $0 = items }
+    }
+
     public func next() -> Item {
         items.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] }
     }

@@ -6,34 +6,6 @@ import HeraldTestSupport
 import Synchronization
 import Testing
 
-/// Answers each send with the next scripted outcome (then the last one forever), and
-/// records what it was given.
-final class ScriptedTransport: MessageSender, @unchecked Sendable {
-    // Only touched under `state`'s lock.
-    final class Script: Sendable {
-        let state: Mutex<(outcomes: [DeliveryOutcome], sent: [OutgoingMessage])>
-        /// How long each send takes (a slow relay), in seconds.
-        let delay: Double
-        init(_ outcomes: [DeliveryOutcome], delay: Double = 0) {
-            state = Mutex((outcomes, []))
-            self.delay = delay
-        }
-        var sent: [OutgoingMessage] { state.withLock { $0.sent } }
-    }
-
-    let name = "scripted"
-    let script: Script
-    init(_ script: Script) { self.script = script }
-
-    func send(_ message: OutgoingMessage, context: SendContext) -> DeliveryOutcome {
-        if script.delay > 0 { Thread.sleep(forTimeInterval: script.delay) }
-        return script.state.withLock { state in
-            state.sent.append(message)
-            return state.outcomes.count > 1 ? state.outcomes.removeFirst() : state.outcomes[0]
-        }
-    }
-}
-
 /// A store, a template folder and an engine with a scripted transport.
 final class EngineHarness {
     let folder: URL

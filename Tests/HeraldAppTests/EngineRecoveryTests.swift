@@ -124,10 +124,11 @@ final class GatedSender: MessageSender, @unchecked Sendable {
         Thread.sleep(forTimeInterval: 0.1)  // stop() is waiting for the claim
         gate.signal()
         #expect(stopped.wait(timeout: .now() + 10) == .success)
-        // The claim took them (sending) and gave them back: due at once for anyone.
+        // The claim took them (sending) and gave them back: queued, due at once for anyone.
         for id in ids {
-            #expect(try rig.status(id) == .sending)
-            #expect(try rig.lease(id) == 0)
+            #expect(try rig.status(id) == .queued)
+            #expect(try rig.lease(id) == nil)
+            #expect(try rig.store.history(messageID: id).map(\.status) == [.queued, .sending, .queued])
         }
         let next = try rig.store.claim(upTo: 10, owner: "next", now: Clock.nowMilliseconds(), leaseUntil: Clock.nowMilliseconds() + 1000, maxAge: { _ in 600_000 })
         #expect(next.map(\.id).sorted() == ids)

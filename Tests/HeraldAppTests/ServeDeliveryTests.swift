@@ -3,6 +3,7 @@ import HeraldApp
 import HeraldCore
 import HeraldCrypto
 import HeraldCurl
+import Synchronization
 import Testing
 
 /// `herald serve` as a binary, delivering to the outbox, on SQLite or PostgreSQL.
@@ -13,23 +14,31 @@ import Testing
         var environment: [String: String]
         var port = ""
 
-        init(templates: URL? = nil, extraEnvironment: [String: String] = [:], backend: TestBackend = .sqlite) throws {
-            folder = try temporaryFolder()
+        let arguments: [String]
+
+        /// `folder`: the working directory (a fresh one by default); `arguments`: the command;
+        /// `backend`: a new SQLite file in the folder or a new PostgreSQL database.
+        init(
+            folder: URL? = nil, templates: URL? = nil, extraEnvironment: [String: String] = [:], arguments: [String] = ["serve"],
+            backend: TestBackend = .sqlite
+        ) throws {
+            self.arguments = arguments
+            self.folder = try folder ?? temporaryFolder()
             environment = [
                 "HERALD_LISTEN": "127.0.0.1:0",
-                "HERALD_DATABASE": try backend.database(in: folder),
-                "HERALD_OUTBOX": folder.appendingPathComponent("var/outbox").path,
+                "HERALD_DATABASE": try backend.database(in: self.folder),
+                "HERALD_OUTBOX": self.folder.appendingPathComponent("var/outbox").path,
                 "HERALD_WEBHOOK_SECRET": testSecretText,
-                "HERALD_TEMPLATES": (templates ?? folder.appendingPathComponent("templates")).path,
+                "HERALD_TEMPLATES": (templates ?? self.folder.appendingPathComponent("templates")).path,
             ]
             environment.merge(extraEnvironment) { _, new in new }
-            child = try Child(["serve"], environment: environment, directory: folder)
+            child = try Child(arguments, environment: environment, directory: self.folder)
             try waitUntilListening()
         }
 
         func waitUntilListening() throws {
             let ready = child.waitFor { $0.stderr.contains("herald listening") || !$0.process.isRunning }
-            guard ready, let range = child.stderr.range(of: #"listen=127\.0\.0\.1:(\d+)"#, options: .regularExpression) else {
+            guard ready, let range = child.stderr.range(of: #"listen=[0-9.]+:(\d+)"#, options: .regularExpression) else {
                 throw CommandError("serve did not start: \(child.stderr)")
             }
             port = String(child.stderr[range].split(separator: ":").last!)
@@ -38,7 +47,7 @@ import Testing
         func restart() throws {
             var environment = self.environment
             environment["HERALD_LISTEN"] = "127.0.0.1:\(port)"
-            child = try Child(["serve"], environment: environment, directory: folder)
+            child = try Child(arguments, environment: environment, directory: folder)
             try waitUntilListening()
         }
 
@@ -206,43 +215,94 @@ import Testing
         _ = intake.child.wait()
     }
 
+    /// 16 senders post webhooks flat out; `kill -9` lands at a random moment of the burst
+    /// (after a random number of acknowledgements). After a restart on the same files, every
+    /// webhook answered 2xx is delivered, and the only messages written to the outbox twice
+    /// are ones the killed process had claimed (`sending`) and not yet recorded.
     @Test(arguments: TestBackend.allCases)
     func killNineDuringABurstLosesNothing(_ backend: TestBackend) throws {
         let gateway = try Gateway(backend: backend)
         let signer = try testSigner()
         let body = try freshFixture("sms.created")
-        let total = 200
-        var accepted: [String] = []
-        let port = gateway.port
-        for index in 0..<total {
-            if index == total / 2 { kill(gateway.child.process.processIdentifier, SIGKILL) }
-            let id = "msg_burst_\(index)"
-            let timestamp = Int64(Date().timeIntervalSince1970)
-            let headers = ["svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signer.sign(id: id, timestamp: timestamp, body: body)]
-            if let response = try? HTTPClient().send(method: "POST", url: "http://127.0.0.1:\(port)/webhooks/clerk", headers: headers, body: body, timeoutSeconds: 2),
-                response.status == 200
-            {
-                accepted.append(id)
-            }
+        let url = "http://127.0.0.1:\(gateway.port)/webhooks/clerk"
+        let acknowledged = Mutex<Set<String>>([])
+        let killed = Atomic<Bool>(false)
+        let senders = DispatchGroup()
+        for sender in 0..<16 {
+            senders.enter()
+            Thread {
+                defer { senders.leave() }
+                guard let client = try? HTTPClient() else { return }
+                for index in 0... {
+                    let id = "msg_k9_\(sender)_\(index)"
+                    let timestamp = Int64(Date().timeIntervalSince1970)
+                    let headers = ["svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signer.sign(id: id, timestamp: timestamp, body: body)]
+                    let response = try? client.send(method: "POST", url: url, headers: headers, body: body, timeoutSeconds: 5)
+                    if let response, (200..<300).contains(response.status) {
+                        _ = acknowledged.withLock { $0.insert(id) }
+                    } else if killed.load(ordering: .acquiring) {
+                        return
+                    }
+                }
+            }.start()
         }
-        _ = gateway.child.wait()
-        #expect(accepted.count >= total / 2 - 1)
+        let target = Int.random(in: 30...300)
+        let burst = gateway.child.waitFor(timeout: 30) { _ in acknowledged.withLock { $0.count } >= target }
+        kill(gateway.child.process.processIdentifier, SIGKILL)
+        killed.store(true, ordering: .releasing)
+        #expect(burst, "only \(acknowledged.withLock { $0.count }) of \(target) acknowledged before the kill")
+        #expect(gateway.child.wait() == SIGKILL)
+        senders.wait()
+        let acked = acknowledged.withLock { $0 }
+
+        // What the dead process left: claimed and unrecorded, and what it had written.
+        let inFlight = Set(try messages(gateway, status: "sending").map(\.id))
+        let outbox = gateway.folder.appendingPathComponent("var/outbox/sms")
+        let writtenBefore = Self.inodes(outbox)
+
         try gateway.restart()
-        // Every message whose webhook was answered 2xx is delivered after the restart.
-        let deadline = Date().addingTimeInterval(20)
-        var sentCount = 0
-        while Date() < deadline {
-            sentCount = (try? FileManager.default.contentsOfDirectory(atPath: gateway.folder.appendingPathComponent("var/outbox/sms").path))?
-                .filter { $0.hasSuffix(".json") }.count ?? 0
-            if sentCount >= accepted.count { break }
-            Thread.sleep(forTimeInterval: 0.1)
+        var stored: [(id: Int, webhookID: String, status: String)] = []
+        let settled = gateway.child.waitFor(timeout: 30) { _ in
+            stored = (try? messages(gateway)) ?? []
+            return stored.count >= acked.count && stored.allSatisfy { $0.status == "sent" }
         }
-        #expect(sentCount >= accepted.count)
-        let (_, log, _) = try gateway.herald("log", "--json", "--limit", "1000")
-        let statuses = log.split(separator: "\n").compactMap { try? JSONValue.parse(Array($0.utf8))["status"]?.stringValue }
-        #expect(statuses.count >= accepted.count)
-        #expect(statuses.allSatisfy { $0 == "sent" })
+        #expect(settled, "not all sent: \(Dictionary(grouping: stored, by: \.status).mapValues(\.count))")
+        let sent = Set(stored.filter { $0.status == "sent" }.map(\.webhookID))
+        #expect(acked.isSubset(of: sent), "acknowledged but not delivered: \(acked.subtracting(sent).sorted().prefix(10))")
+        let writtenAfter = Self.inodes(outbox)
+        for message in stored where message.status == "sent" {
+            #expect(writtenAfter["\(message.id).json"] != nil, "message \(message.id) is sent but not in the outbox")
+        }
+        // A file the first process wrote that is there under another inode was written again.
+        let writtenTwice = Set(writtenBefore.compactMap { name, inode in writtenAfter[name] != inode ? name : nil })
+        let inFlightFiles = Set(inFlight.map { "\($0).json" })
+        #expect(writtenTwice.isSubset(of: inFlightFiles), "written twice though not in flight: \(writtenTwice.subtracting(inFlightFiles).sorted())")
         gateway.child.process.terminate()
         #expect(gateway.child.wait() == 0)
+    }
+
+    /// The gateway's messages (`herald log --json`), optionally of one status.
+    func messages(_ gateway: Gateway, status: String? = nil) throws -> [(id: Int, webhookID: String, status: String)] {
+        var arguments = ["log", "--json", "--limit", "100000"]
+        if let status { arguments += ["--status", status] }
+        let (code, out, error) = try Child.run(arguments, environment: gateway.cliEnvironment, directory: gateway.folder)
+        guard code == 0 else { throw CommandError("herald log failed: \(error)") }
+        return try out.split(separator: "\n").map { line in
+            let value = try JSONValue.parse(Array(line.utf8))
+            guard case .int(let id)? = value["id"], let webhookID = value["webhook_id"]?.stringValue, let status = value["status"]?.stringValue else {
+                throw CommandError("unexpected log line: \(line)")
+            }
+            return (Int(id), webhookID, status)
+        }
+    }
+
+    /// File name -> inode of each outbox file (a rewrite renames a new file over it).
+    static func inodes(_ folder: URL) -> [String: UInt64] {
+        var result: [String: UInt64] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasSuffix(".json") {
+            var info = stat()
+            if stat(folder.appendingPathComponent(name).path, &info) == 0 { result[name] = UInt64(info.st_ino) }
+        }
+        return result
     }
 }

@@ -10,9 +10,9 @@ import Testing
     }
 
     @Test(arguments: [
-        (MessageStatus.queued, Int64(0), DeliveryStateMachine.Action.send, MessageStatus.sending),
-        (.retrying, 10, .send, .sending),
-        (.sending, 10, .send, .sending),  // a dead worker's lease ran out
+        (MessageStatus.queued, Int64(0), DeliveryStateMachine.Action.send(provider: "-"), MessageStatus.sending),
+        (.retrying, 10, .send(provider: "-"), .sending),
+        (.sending, 10, .send(provider: "-"), .sending),  // a dead worker's lease ran out
         (.queued, 600_000, .markExpired(reason: "expired: too old to be useful before it could be sent"), .expired),
         (.sent, 0, .ignore, .sent),
         (.cancelled, 0, .ignore, .cancelled),
@@ -42,7 +42,7 @@ import Testing
     @Test(arguments: outcomeCases)
     func outcome(_ outcome: DeliveryOutcome, _ attemptsBefore: Int, _ action: DeliveryStateMachine.Action, _ after: MessageStatus) {
         var state = machine(.queued, attempts: attemptsBefore - 1)
-        #expect(state.claim(now: 1_000) == .send)
+        #expect(state.claim(now: 1_000) == .send(provider: "-"))
         #expect(state.attempts == attemptsBefore)
         #expect(state.attemptFinished(outcome, now: 1_000, random: 0.5) == action)
         #expect(state.status == after)
@@ -50,7 +50,7 @@ import Testing
 
     @Test func aRetryThatWouldLandAfterExpiryExpiresNow() {
         var state = machine(.queued, expiresAt: 1_500)
-        #expect(state.claim(now: 1_000) == .send)
+        #expect(state.claim(now: 1_000) == .send(provider: "-"))
         #expect(state.attemptFinished(.retryable(.timeout, code: nil, retryAfter: nil), now: 1_000, random: 0.5)
             == .markExpired(reason: "timeout; expired before the next attempt"))
         #expect(state.status == .expired)

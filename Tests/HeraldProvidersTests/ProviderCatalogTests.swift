@@ -6,7 +6,7 @@ import Testing
     let environment = ProviderEnvironment(ehloName: "herald.test")
     static let sid = "AC" + String(repeating: "a1", count: 16)
 
-    func providers(_ text: String, _ channel: Channel = .sms) throws(ProviderSetupError) -> [ProviderDefinition] {
+    func providers(_ text: String, _ channel: Channel = .sms) throws(ProviderSetupError) -> [ConfiguredProvider] {
         try ProviderCatalog.providers(text, channel: channel, variable: channel == .sms ? "HERALD_SMS_URL" : "HERALD_EMAIL_URL", environment: environment)
     }
 
@@ -15,7 +15,7 @@ import Testing
         #expect(list.map(\.name) == ["twilio", "outbox"])
         let email = try providers("smtp://u:p@mail.example.com:2525 outbox://", .email)
         #expect(email.map(\.name) == ["smtp", "outbox"])
-        guard case .smtp(_, let settings) = email[0] else { Issue.record("not smtp"); return }
+        guard case .smtp(_, let settings) = email[0].definition else { Issue.record("not smtp"); return }
         #expect(settings.url == "smtp://mail.example.com:2525/herald.test")
     }
 

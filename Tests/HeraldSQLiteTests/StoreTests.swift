@@ -238,7 +238,7 @@ let draft = MessageDraft(
             try store.finishAttempt(messageID: 1, owner: "me", attempt: sent, result: AttemptResult(status: .sent), now: 1002)
             let later = AttemptRecord(number: 1, transport: "smtp", startedAt: 1000, durationMs: 2, outcome: "retryable", code: 451)
             try store.finishAttempt(messageID: 4, owner: "me", attempt: later, result: AttemptResult(status: .retrying, nextAttemptAt: 9000), now: 1002)
-            try store.releaseLeases(ids: [2], owner: "me")
+            try store.releaseLeases(ids: [2], owner: "me", at: 1002)
             _ = try store.insert(webhookID: "new_5", draft: draft, payload: [5], now: 50_000)
             try store.connection.run("UPDATE messages SET status = 'sent' WHERE id = 5")
         }

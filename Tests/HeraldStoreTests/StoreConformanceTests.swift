@@ -80,6 +80,9 @@ let tenMinutes: @Sendable (String?) -> Int64 = { _ in 600_000 }
         #expect(try store.finishAndWait(messageID: ids[0], owner: "a", attempt: attempt, result: AttemptResult(status: .sent, providerID: "Q1"), at: 2005))
         #expect(try !store.finishAndWait(messageID: ids[2], owner: "a", attempt: attempt, result: AttemptResult(status: .sent), at: 2005))
         #expect(try store.message(id: ids[0])?.status == .sent)
+        #expect(try store.message(id: ids[0])?.provider == "smtp")
+        #expect(try store.message(id: ids[0])?.providerID == "Q1")
+        #expect(try store.message(id: ids[3])?.provider == nil)
         #expect(try store.attempts(messageID: ids[0]) == [attempt])
         #expect(try store.message(id: ids[2])?.status == .sending)
         // A retry is due when it says; a release makes a held message due at once.
@@ -87,7 +90,10 @@ let tenMinutes: @Sendable (String?) -> Int64 = { _ in 600_000 }
         #expect(try store.finishAndWait(messageID: ids[1], owner: "a", attempt: retry, result: AttemptResult(status: .retrying, nextAttemptAt: 7000, lastError: "x"), at: 2005))
         #expect(try store.attempts(messageID: ids[1]).first?.providerCode == "4.7.1")
         #expect(try store.nextDueAt() == 7000)
-        try store.release([ids[2], ids[3], ids[4]], owner: "c")
+        try store.release([ids[2], ids[3], ids[4]], owner: "c", at: 3550)
+        // Given back: queued again (none had an attempt recorded), due now, never left `sending`.
+        #expect(try [ids[2], ids[3], ids[4]].map { try store.message(id: $0)?.status } == [.queued, .queued, .queued])
+        #expect(try store.history(messageID: ids[3]).map(\.status) == [.queued, .sending, .sending, .queued])
         #expect(try store.claim(upTo: 10, owner: "d", now: 3600, leaseUntil: 9000, maxAge: tenMinutes).map(\.id).sorted() == [ids[2], ids[3], ids[4]])
         #expect(try store.claim(upTo: 10, owner: "d", now: 7000, leaseUntil: 9000, maxAge: tenMinutes).map(\.id) == [ids[1]])
         #expect(try store.pendingSummary().counts[.sending] == 4)
@@ -145,6 +151,33 @@ let tenMinutes: @Sendable (String?) -> Int64 = { _ in 600_000 }
         #expect(try store.messages(matching: MessageFilter()).map(\.webhookID).sorted() == ["new", "old_3"])
         #expect(try store.attempts(messageID: old[0]).isEmpty)
         #expect(try store.payload(messageID: old[0]) == nil)
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func providerStatsAddUpAttemptsByProviderAndLatencyBucket(_ backend: StoreBackend) throws {
+        let store = try backend.open().store
+        let ids = try (1...3).map { try store.insertAndWait(draft, webhookID: "msg_\($0)", payload: [], at: 100).id }
+        _ = try store.claim(upTo: 3, owner: "a", now: 100, leaseUntil: 99_000, maxAge: tenMinutes)
+        let old = AttemptRecord(number: 1, transport: "smtp", startedAt: 500, durationMs: 3, outcome: "delivered")
+        #expect(try store.finishAndWait(messageID: ids[0], owner: "a", attempt: old, result: AttemptResult(status: .sent), at: 503))
+        let round = [
+            AttemptRecord(number: 1, transport: "twilio", startedAt: 2000, durationMs: 10, outcome: "retryable", code: 503, error: "http_503"),
+            AttemptRecord(number: 1, transport: "vonage", startedAt: 2010, durationMs: 60_000, outcome: "delivered"),
+        ]
+        let done = DispatchSemaphore(value: 0)
+        store.finish(messageID: ids[1], owner: "a", attempts: round, result: AttemptResult(status: .sent), at: 62_010) { _ in done.signal() }
+        done.wait()
+        let quick = AttemptRecord(number: 1, transport: "twilio", startedAt: 3000, durationMs: 5, outcome: "delivered")
+        #expect(try store.finishAndWait(messageID: ids[2], owner: "a", attempt: quick, result: AttemptResult(status: .sent), at: 3005))
+        let stats = try store.providerStats(since: 1000)
+        #expect(stats.map(\.provider) == ["twilio", "vonage"])
+        var twilio = LatencyHistogram()
+        twilio.add(bucket: 0, count: 1)
+        twilio.add(bucket: 1, count: 1)
+        #expect(stats.first == ProviderStats(provider: "twilio", attempts: 2, delivered: 1, latency: twilio, lastError: "http_503", lastErrorAt: 2000))
+        #expect(stats.last?.latency.counts[LatencyHistogram.bucket(60_000)] == 1)
+        #expect(stats.last?.lastError == nil)
+        #expect(try store.providerStats(since: 4000).isEmpty)
     }
 
     @Test(arguments: StoreBackend.all)

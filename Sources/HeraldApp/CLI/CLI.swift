@@ -24,6 +24,7 @@ public enum CLI {
             case "retry": try RetryCommand.run(rest, environment: environment, output: output)
             case "cancel": try CancelCommand.run(rest, environment: environment, output: output)
             case "prune": try PruneCommand.run(rest, environment: environment, output: output)
+            case "status": try StatusCommand.run(rest, environment: environment, output: output)
             case "version", "--version": output.write("herald \(version)\n")
             case "help", "--help", "-h":
                 if let topic = rest.first {

@@ -23,6 +23,8 @@ enum CheckCommand {
             let problems = ProviderCheck.run(configuration, output: output)
             if problems > 0 { failures.append("\(problems) provider check(s) failed") }
         }
+        let routeProblems = checkRoutes(configuration, output: output)
+        if routeProblems > 0 { failures.append("\(routeProblems) problem(s) in the routes") }
 
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: configuration.templatesPath, isDirectory: &isDirectory), isDirectory.boolValue {

@@ -15,6 +15,7 @@ enum Help {
           simulate    sign and post a realistic Clerk event, for local testing
           render      show exactly what would be sent for a slug (or render any template)
           check       validate the configuration and every template
+          status      each provider's circuit, attempts, success and latency; the queue
           version     print the version
           help        this text, or 'herald help <command>'
 
@@ -34,6 +35,7 @@ enum Help {
         case "cancel": "Usage: herald cancel ID...\n\nCancels queued or retrying messages.\n"
         case "prune": prune
         case "check": check
+        case "status": status
         case "version": "Usage: herald version\n"
         case "help": "Usage: herald help [COMMAND]\n"
         default: nil
@@ -103,13 +105,25 @@ enum Help {
 
         """
 
+    static let status = """
+        Usage: herald status [--json]
+
+        One screen for an operator: each provider with its circuit (closed, open until
+        when, half_open: from the running serve's GET /status; '?' when none answers),
+        attempts, success ratio and latency p50/p99 over the last 5 and 60 minutes and its
+        last error (from the store: every process sharing it); the queue by status and how
+        long the oldest queued message has waited. --json prints the same as GET /status.
+
+        """
+
     static let check = """
         Usage: herald check [--relay] [--providers]
 
         Validates the configuration and every template: syntax (with line and column),
         partials that exist, variables Clerk does not send, that each template renders
-        with the sample data, and SMS length in GSM-7 / UCS-2 segments. Exits 1 on any
-        problem.
+        with the sample data, and SMS length in GSM-7 / UCS-2 segments; and the routing
+        rules (routes): providers that are not configured for a rule's channel, rules
+        that can never match. Exits 1 on any problem.
 
           --relay      also connect to the SMTP relay (HERALD_SMTP_URL) as a send would:
                        TLS and its certificate, AUTH, then NOOP. Nothing is sent.

@@ -107,6 +107,7 @@ struct RecordPrinter {
             ("attempts", String(record.attempts)), ("created_at", text(Timestamps.iso8601(milliseconds: record.createdAt))),
             ("updated_at", text(Timestamps.iso8601(milliseconds: record.updatedAt))), ("last_error", text(record.lastError)),
             ("occurred_at", text(record.occurredAt.map { Timestamps.iso8601(milliseconds: $0) })),
+            ("provider", text(record.provider)), ("provider_id", text(record.providerID)),
         ]
         fields += extra
         return "{" + fields.map { "\(JSONValue.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"

@@ -14,7 +14,7 @@ enum ProviderCheck {
         let providers = configuration.providers
         var problems = 0
         for channel in [Channel.email, .sms] {
-            for definition in providers.route(for: channel) {
+            for definition in providers.providers(for: channel).map(\.definition) {
                 let label = "provider \(definition.name) (\(channel.rawValue))"
                 let verdict = check(definition, providers: providers)
                 switch verdict {

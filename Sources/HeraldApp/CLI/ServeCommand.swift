@@ -10,6 +10,7 @@ enum ServeCommand {
         let delivers = !parsed.flag("no-delivery") && environment["HERALD_DELIVERY"]?.lowercased() != "off"
         let development = parsed.flag("dev") || environment["HERALD_DEV"] == "1"
         var configuration = try Configuration.load(environment: environment)
+        try configuration.refuseUnknownRouteProviders()
         let logger = CLI.logger(configuration)
 
         if configuration.secrets.isEmpty {
@@ -36,6 +37,9 @@ enum ServeCommand {
         var started = gateway.summary
         if development { started["mode"] = "development" }
         logger.notice("herald listening", started)
+        for (index, rule) in configuration.routing.rules.enumerated() {
+            logger.notice("route", ["route": "routes[\(index)]", "route.match": rule.summary, "route.providers": rule.providers.joined(separator: ",")])
+        }
         if development {
             logger.warning("development mode: do not expose this instance; try 'herald simulate email' in another terminal")
         }

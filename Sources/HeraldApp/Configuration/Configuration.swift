@@ -29,9 +29,14 @@ public struct Configuration: Sendable {
     public var delivery = DeliveryEngine.Settings()
     /// Email providers in failover order: `HERALD_EMAIL_URL`, then `HERALD_SMTP_URL`
     /// (environment only: they hold credentials). Empty: the outbox.
-    public var emailProviders: [ProviderDefinition] = []
+    public var emailProviders: [ConfiguredProvider] = []
+    /// The routing rules (`routes`): which providers a message goes to, by channel, slug,
+    /// recipient country or email domain. None: the URL order.
+    public var routing = RoutingTable()
+    /// When a provider's circuit opens and how long it stays open (`delivery.circuit`).
+    public var breakers = CircuitBreaker.Settings()
     /// SMS providers in failover order (`HERALD_SMS_URL`). Empty: the outbox.
-    public var smsProviders: [ProviderDefinition] = []
+    public var smsProviders: [ConfiguredProvider] = []
     /// A CA bundle the HTTP providers' certificates are checked against (`HERALD_HTTP_CA_FILE`).
     public var httpCAFile: String?
     /// How long one HTTP provider request may take in all (`delivery.provider_timeout_seconds`);
@@ -54,7 +59,7 @@ public struct Configuration: Sendable {
 
     /// The first SMTP relay among the email providers (for `herald check --relay`).
     public var smtp: SMTPSettings? {
-        for case .smtp(_, let settings) in emailProviders { return settings }
+        for case .smtp(_, let settings) in emailProviders.map(\.definition) { return settings }
         return nil
     }
 
@@ -64,7 +69,8 @@ public struct Configuration: Sendable {
         http.caFile = httpCAFile
         http.totalTimeoutMilliseconds = providerTimeoutSeconds * 1000
         http.connectTimeoutMilliseconds = min(10, providerTimeoutSeconds) * 1000
-        return DeliveryProviders(email: emailProviders, sms: smsProviders, outboxPath: outboxPath, http: http, signer: OpenSSLRequestSigner())
+        return DeliveryProviders(
+            email: emailProviders, sms: smsProviders, routing: routing, outboxPath: outboxPath, http: http, signer: OpenSSLRequestSigner())
     }
 
     /// Whether the configured secrets are exactly the development secret.
@@ -105,6 +111,7 @@ public struct Configuration: Sendable {
             case "email_from": delivery.email.from = try Self.mailbox(try Self.string(value, key, path), key)
             case "email_domain": delivery.email.domain = try Self.domain(try Self.string(value, key, path), key)
             case "delivery": try applyDelivery(value, path: path)
+            case "routes": routing = try Self.routes(value, path: path)
             case "log_level": logLevel = try Self.level(try Self.string(value, key, path))
             case "retention": retention = try Self.retention(try Self.string(value, key, path), "\(path): \"retention\"")
             case "http":
@@ -198,6 +205,7 @@ public struct Configuration: Sendable {
             switch key {
             case "workers": delivery.workers = min(try Self.positive(setting, "delivery.workers", path), 256)
             case "max_attempts": delivery.policy.maxAttempts = try Self.positive(setting, "delivery.max_attempts", path)
+            case "circuit": try applyCircuit(setting, path: path)
             case "provider_timeout_seconds": providerTimeoutSeconds = min(try Self.positive(setting, "delivery.provider_timeout_seconds", path), 300)
             case "lease_seconds": delivery.leaseMilliseconds = Int64(try Self.positive(setting, "delivery.lease_seconds", path)) * 1000
             case "retry_base_seconds": delivery.policy.baseDelay = Int64(try Self.positive(setting, "delivery.retry_base_seconds", path)) * 1000
@@ -212,6 +220,25 @@ public struct Configuration: Sendable {
                 }
             default:
                 throw ConfigurationError("\(path): unknown setting \"delivery.\(key)\"")
+            }
+        }
+    }
+
+    /// `delivery.circuit`: when a provider's circuit opens, and for how long.
+    mutating func applyCircuit(_ value: JSONValue, path: String) throws(ConfigurationError) {
+        guard case .object(let members) = value else { throw ConfigurationError("\(path): \"delivery.circuit\" must be an object") }
+        for (key, setting) in members where !key.hasPrefix("$") {
+            let name = "delivery.circuit.\(key)"
+            switch key {
+            case "failures": breakers.consecutiveFailures = try Self.positive(setting, name, path)
+            case "minimum_attempts": breakers.minimumAttempts = try Self.positive(setting, name, path)
+            case "failure_percent":
+                let percent = try Self.positive(setting, name, path)
+                guard percent <= 100 else { throw ConfigurationError("\(path): \"\(name)\" must be a percentage from 1 to 100") }
+                breakers.failureRatio = Double(percent) / 100
+            case "window_seconds": breakers.window = Int64(try Self.positive(setting, name, path)) * 1000
+            case "cooldown_seconds": breakers.cooldown = Int64(try Self.positive(setting, name, path)) * 1000
+            default: throw ConfigurationError("\(path): unknown setting \"\(name)\"")
             }
         }
     }

@@ -18,8 +18,6 @@ public final class DeliveryEngine: Sendable {
         public init() {}
     }
 
-    /// Makes one sender for a channel; called once per worker and channel.
-    public typealias SenderFactory = @Sendable (Channel) throws -> any MessageSender
 
     /// The state machine and the condition the threads wait on: every access under `condition`.
     final class Shared: @unchecked Sendable {
@@ -44,7 +42,10 @@ public final class DeliveryEngine: Sendable {
     let queue: any DeliveryQueue
     let templates: TemplateStore
     let settings: Settings
-    let makeSender: SenderFactory
+    let directory: any SenderDirectory
+    /// The circuit breakers of the providers, shared by the workers.
+    public let health: ProviderHealth
+    let limiter: RateLimiter
     let logger: Logger
     let metrics: Metrics
     let time: any TimeSource
@@ -56,21 +57,35 @@ public final class DeliveryEngine: Sendable {
 
     public init(
         queue: any DeliveryQueue, templates: TemplateStore, settings: Settings, logger: Logger, metrics: Metrics = Metrics(),
-        time: any TimeSource = SystemTime(), identity: InstanceIdentity = .current, makeSender: @escaping SenderFactory
+        time: any TimeSource = SystemTime(), identity: InstanceIdentity = .current, breakers: CircuitBreaker.Settings = CircuitBreaker.Settings(),
+        rates: [String: RateLimit] = [:], directory: any SenderDirectory
     ) {
+        self.directory = directory
+        health = ProviderHealth(settings: breakers, logger: logger, metrics: metrics)
+        limiter = RateLimiter(limits: rates)
         self.queue = queue
         self.templates = templates
         self.settings = settings
         self.logger = logger
         self.metrics = metrics
         self.time = time
-        self.makeSender = makeSender
         let now = time.milliseconds()
         instance = identity.record(at: now)
         shared = Shared(workers: settings.workers)
         keeper = LeaseKeeper(
             queue: queue, instanceID: instance.id, leaseMilliseconds: settings.leaseMilliseconds,
             liveness: identity.liveness(staleAfter: max(settings.leaseMilliseconds, 3_000)), time: time, logger: logger)
+    }
+
+    /// One sender factory for every message, whatever its channel (tests, simple embeddings).
+    public convenience init(
+        queue: any DeliveryQueue, templates: TemplateStore, settings: Settings, logger: Logger, metrics: Metrics = Metrics(),
+        time: any TimeSource = SystemTime(), identity: InstanceIdentity = .current,
+        makeSender: @escaping @Sendable (Channel) throws -> any MessageSender
+    ) {
+        self.init(
+            queue: queue, templates: templates, settings: settings, logger: logger, metrics: metrics, time: time, identity: identity,
+            directory: SingleSenderDirectory(makeSender))
     }
 
     /// Registers this instance, takes over what dead instances left in `sending`, then
@@ -89,16 +104,10 @@ public final class DeliveryEngine: Sendable {
         keeper.start(held: { [shared] in shared.withLock { $0.held } }, onTakeOver: { [weak self] in self?.notify() })
         // Work another instance queued (a store shared between instances says so).
         queue.onWorkQueued { [weak self] in self?.notify() }
-        // Named from inside the thread, so that the kernel (top -H, /proc) shows the name too.
-        Thread { [self] in
-            Thread.current.name = "herald-dispatch"
-            dispatch()
-        }.start()
+        // Names the kernel shows too (top -H, /proc), at most 15 characters.
+        startThread(named: "herald-dispatch") { [self] in dispatch() }
         for index in 0..<settings.workers {
-            Thread { [self] in
-                Thread.current.name = "herald-send-\(index)"  // at most 15 characters: Linux keeps no more
-                work()
-            }.start()
+            startThread(named: "herald-send-\(index)") { [self] in work() }
         }
     }
 
@@ -137,7 +146,7 @@ public final class DeliveryEngine: Sendable {
     func release(_ ids: [Int64], why: String) {
         guard !ids.isEmpty else { return }
         do {
-            try queue.release(ids, owner: owner)
+            try queue.release(ids, owner: owner, at: time.milliseconds())
         } catch {
             logger.error("cannot give leases back; the messages are retried when their leases run out", [
                 "error": "\(error)", "messages": String(ids.count), "reason": why,

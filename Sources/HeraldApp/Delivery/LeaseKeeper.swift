@@ -32,10 +32,7 @@ final class LeaseKeeper: @unchecked Sendable {
         condition.lock()
         running = true
         condition.unlock()
-        Thread { [self] in
-            Thread.current.name = "herald-lease"
-            loop(held: held, onTakeOver: onTakeOver)
-        }.start()
+        startThread(named: "herald-lease") { [self] in loop(held: held, onTakeOver: onTakeOver) }
     }
 
     func stop() {

@@ -2,6 +2,7 @@ import Foundation
 public import HeraldCore
 import HeraldCrypto
 import HeraldHTTPServer
+import HeraldProviders
 
 /// The composition root of `herald serve`: builds every part from the configuration and
 /// starts and stops them in order. The HTTP listener is bound before delivery starts, so
@@ -40,9 +41,14 @@ public final class Gateway {
         let providers = configuration.providers
         let store = self.store
         let metrics = self.metrics
+        var rates: [String: RateLimit] = [:]
+        for provider in providers.email + providers.sms {
+            metrics.registerProvider(provider.name)
+            if let rate = provider.rate { rates[provider.name] = rate }
+        }
         let engine = DeliveryEngine(
             queue: store, templates: templates, settings: configuration.delivery, logger: logger, metrics: metrics,
-            makeSender: { channel in try providers.makeSender(providers.route(for: channel)[0]) })
+            breakers: configuration.breakers, rates: rates, directory: providers)
         self.engine = engine
         pruner = configuration.retention.map { Pruner(store: store, retention: $0, logger: logger) }
         let verifier = WebhookVerifier(secrets: configuration.secrets, authenticator: OpenSSLAuthenticator())
@@ -50,7 +56,8 @@ public final class Gateway {
             verifier: verifier, store: store, webhookPath: configuration.webhookPath, logger: logger, metrics: metrics,
             onQueued: { engine.notify() })
         let routes = Routes(
-            webhookPath: configuration.webhookPath, intake: intake, metrics: MetricsRoute(metrics: metrics, backlog: store, logger: logger))
+            webhookPath: configuration.webhookPath, intake: intake, metrics: MetricsRoute(metrics: metrics, backlog: store, logger: logger),
+            status: StatusRoute(log: store, health: engine.health, configured: providers.names, logger: logger))
         var http = configuration.http
         http.host = configuration.listenHost
         http.port = configuration.listenPort

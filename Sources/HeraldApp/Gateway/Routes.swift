@@ -7,12 +7,14 @@ public final class Routes: HTTPHandler {
     private let webhookPath: String
     private let intake: Intake
     private let metrics: MetricsRoute?
+    private let status: StatusRoute?
 
     /// `metrics` nil: `/metrics` is not served here (it has a listener of its own).
-    public init(webhookPath: String, intake: Intake, metrics: MetricsRoute?) {
+    public init(webhookPath: String, intake: Intake, metrics: MetricsRoute?, status: StatusRoute? = nil) {
         self.webhookPath = webhookPath
         self.intake = intake
         self.metrics = metrics
+        self.status = status
     }
 
     public func handle(_ request: HTTPRequest) -> HandlerResult {
@@ -22,6 +24,9 @@ public final class Routes: HTTPHandler {
         case "/healthz":
             guard request.method == "GET" || request.method == "HEAD" else { return .respond(Self.methodNotAllowed("GET, HEAD")) }
             return .respond(.json(200, #"{"status":"ok"}"#))
+        case "/status" where status != nil:
+            guard request.method == "GET" else { return .respond(Self.methodNotAllowed("GET")) }
+            return status!.handle(request)
         case "/metrics" where metrics != nil:
             guard request.method == "GET" else { return .respond(Self.methodNotAllowed("GET")) }
             return metrics!.handle(request)

@@ -40,10 +40,7 @@ public final class Pruner: @unchecked Sendable {
         condition.lock()
         running = true
         condition.unlock()
-        Thread { [self] in
-            Thread.current.name = "herald-prune"  // Linux keeps 15 characters
-            loop()
-        }.start()
+        startThread(named: "herald-prune") { [self] in loop() }
     }
 
     /// Stops between batches and waits for the thread to end.

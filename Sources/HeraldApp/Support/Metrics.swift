@@ -20,7 +20,14 @@ public final class Metrics: Sendable {
         var status: MessageStatus
     }
 
+    private struct TransitionKey: Hashable {
+        var provider: String
+        var to: String
+    }
+
     private struct State {
+        var providerUp: [String: Bool] = [:]
+        var transitions: [TransitionKey: Int] = [:]
         var webhooks: [String: Int] = [:]
         var attempts: [AttemptKey: Int] = [:]
         var finished: [FinishedKey: Int] = [:]
@@ -38,8 +45,27 @@ public final class Metrics: Sendable {
         state.withLock { $0.webhooks[result, default: 0] += 1 }
     }
 
+    private func circuitText(_ snapshot: State) -> String {
+        var text = "# HELP herald_provider_up Whether the provider's circuit is closed (1) or open / half-open (0), in this process.\n"
+        text += "# TYPE herald_provider_up gauge\n"
+        for name in snapshot.providerUp.keys.sorted() {
+            text += "herald_provider_up{provider=\(Self.quoted(name))} \(snapshot.providerUp[name]! ? 1 : 0)\n"
+        }
+        text += "# HELP herald_provider_circuit_transitions_total Circuit breaker transitions by provider and the state entered.\n"
+        text += "# TYPE herald_provider_circuit_transitions_total counter\n"
+        for key in snapshot.transitions.keys.sorted(by: { ($0.provider, $0.to) < ($1.provider, $1.to) }) {
+            text += "herald_provider_circuit_transitions_total{provider=\(Self.quoted(key.provider)),to=\(Self.quoted(key.to))} \(snapshot.transitions[key]!)\n"
+        }
+        return text
+    }
+
     public func webhookCount(_ result: String) -> Int {
         state.withLock { $0.webhooks[result] ?? 0 }
+    }
+
+    /// One attempt of a round that is not its last (`failed_over`).
+    public func countTry(channel: Channel, provider: String, transport: String, outcome: String) {
+        state.withLock { $0.attempts[AttemptKey(channel: channel, provider: provider, transport: transport, outcome: outcome), default: 0] += 1 }
     }
 
     /// One recorded attempt. `outcome`: delivered, retryable, permanent or expired.
@@ -60,9 +86,25 @@ public final class Metrics: Sendable {
         }
     }
 
+    /// A provider is known (up until its circuit says otherwise).
+    public func registerProvider(_ provider: String) {
+        state.withLock { state in
+            if state.providerUp[provider] == nil { state.providerUp[provider] = true }
+        }
+    }
+
+    /// A circuit breaker changed state.
+    public func countCircuitTransition(provider: String, to: String, up: Bool) {
+        state.withLock { state in
+            state.transitions[TransitionKey(provider: provider, to: to), default: 0] += 1
+            state.providerUp[provider] = up
+        }
+    }
+
     public func prometheusText() -> String {
         let snapshot = state.withLock { $0 }
-        var text = "# HELP herald_webhook_requests_total Webhook requests by result.\n"
+        var text = circuitText(snapshot)
+        text += "# HELP herald_webhook_requests_total Webhook requests by result.\n"
         text += "# TYPE herald_webhook_requests_total counter\n"
         for key in snapshot.webhooks.keys.sorted() {
             text += "herald_webhook_requests_total{result=\(Self.quoted(key))} \(snapshot.webhooks[key]!)\n"

@@ -74,6 +74,19 @@ public struct Failure: Sendable, Equatable {
         self.detail = detail
     }
 
+    /// Whether another provider could mend it at once: anything but the recipient's
+    /// problem, and but a rate limit that asks for only a few seconds (waiting for this
+    /// provider is then the better course).
+    public var failsOver: Bool {
+        switch scope {
+        case .recipient: return false
+        case .provider: return true
+        case .transient:
+            if code == .rateLimited, let retryAfter, retryAfter <= 5_000 { return false }
+            return true
+        }
+    }
+
     /// `code (status)`, with the provider's code when it gave one: what the message's
     /// `last_error` shows.
     public var reason: String {

@@ -15,12 +15,18 @@ public struct MessageRecord: Sendable, Equatable {
     public var updatedAt: Int64
     /// When Clerk created the event, if it said.
     public var occurredAt: Int64?
+    /// The provider of the latest attempt (`twilio`, `smtp`, a `?name=`), if one was made.
+    public var provider: String?
+    /// The delivering provider's message id (Twilio's `SM...`, a relay's queue id), once sent.
+    public var providerID: String?
 
     public init(
         id: Int64, webhookID: String, clerkID: String?, eventType: String, channel: Channel?, slug: String?,
         recipient: String?, subject: String?, status: MessageStatus, attempts: Int, lastError: String?,
-        createdAt: Int64, updatedAt: Int64, occurredAt: Int64? = nil
+        createdAt: Int64, updatedAt: Int64, occurredAt: Int64? = nil, provider: String? = nil, providerID: String? = nil
     ) {
+        self.provider = provider
+        self.providerID = providerID
         self.occurredAt = occurredAt
         self.id = id
         self.webhookID = webhookID

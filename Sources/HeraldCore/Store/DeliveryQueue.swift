@@ -15,8 +15,9 @@ public protocol DeliveryQueue: Sendable {
         then: @escaping @Sendable (Result<Bool, StoreError>) -> Void)
     /// Extends the leases of exactly these messages, where `owner` still holds them.
     func renew(_ ids: Set<Int64>, owner: String, until: Int64) throws(StoreError)
-    /// Gives back messages `owner` holds: due again at once.
-    func release(_ ids: [Int64], owner: String) throws(StoreError)
+    /// Gives back messages `owner` holds: `queued` again (`retrying` after an attempt),
+    /// due at `at`.
+    func release(_ ids: [Int64], owner: String, at: Int64) throws(StoreError)
     /// When the next message falls due, if any waits.
     func nextDueAt() throws(StoreError) -> Int64?
 

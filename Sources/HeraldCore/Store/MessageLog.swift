@@ -23,6 +23,8 @@ public protocol MessageLog: Sendable {
     /// Puts failed, expired or cancelled messages back in the queue with a fresh age
     /// window; `ids` nil means every failed message. Returns the ids requeued.
     func requeue(_ ids: [Int64]?, at: Int64, maxAge: @escaping @Sendable (String?) -> Int64) throws(StoreError) -> [Int64]
+    /// Attempts per provider since `since` (Unix ms), for every process sharing the store.
+    func providerStats(since: Int64) throws(StoreError) -> [ProviderStats]
     /// Cancels queued or retrying messages. Returns the ids cancelled.
     func cancel(_ ids: [Int64], at: Int64) throws(StoreError) -> [Int64]
 }

@@ -1,18 +1,28 @@
 /// `application/x-www-form-urlencoded` bodies, field order kept.
 public enum FormEncoding {
-    /// `name=value&...`, everything but RFC 3986's unreserved characters %-encoded (a space
-    /// as `%20`: every provider reads it, and a signature covers the exact bytes anyway).
-    public static func encode(_ fields: [(String, String)]) -> [UInt8] {
-        Array(fields.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&").utf8)
+    /// How a space is written.
+    public enum Space: Sendable {
+        /// `%20`: every provider reads it, and a signature covers the exact bytes anyway.
+        case percent20
+        /// `+`, as botocore (Python's `urlencode`) writes it: for AWS Query APIs, whose fakes
+        /// (moto) re-encode the body that way before checking its signature.
+        case plus
     }
 
-    public static func escape(_ text: String) -> String {
+    /// `name=value&...`, everything but RFC 3986's unreserved characters %-encoded.
+    public static func encode(_ fields: [(String, String)], space: Space = .percent20) -> [UInt8] {
+        Array(fields.map { escape($0.0, space: space) + "=" + escape($0.1, space: space) }.joined(separator: "&").utf8)
+    }
+
+    public static func escape(_ text: String, space: Space = .percent20) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
             switch byte {
             case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, 0x2D, 0x2E, 0x5F, 0x7E:
                 out.unicodeScalars.append(Unicode.Scalar(byte))
+            case 0x20 where space == .plus:
+                out.append("+")
             default:
                 let hex = Array("0123456789ABCDEF")
                 out.append("%")

@@ -9,7 +9,7 @@ public struct ProviderOptions: Sendable {
     public let name: String
 
     /// Options every provider takes.
-    public static let common = ["name", "endpoint"]
+    public static let common = ["name", "endpoint", "rate"]
 
     public init(_ url: ProviderURL, known: [String]) throws(ProviderURLError) {
         self.url = url

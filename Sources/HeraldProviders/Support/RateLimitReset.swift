@@ -7,13 +7,16 @@ public enum RateLimitReset {
     public enum Form: Sendable {
         /// Seconds from now (Resend's `ratelimit-reset`).
         case deltaSeconds
-        /// A Unix time in seconds (SendGrid's `X-RateLimit-Reset`).
+        /// A Unix time in seconds, whole or decimal (SendGrid's and Mailgun's `X-RateLimit-Reset`).
         case epochSeconds
     }
 
     public static func milliseconds(_ headers: [HTTPField], now: Int64, reset name: String, form: Form) -> Int64? {
         if let retryAfter = RetryAfter.milliseconds(headers[field: "Retry-After"], now: now) { return retryAfter }
-        guard let text = headers[field: name]?.trimmingCharacters(in: .whitespaces), let seconds = Int64(text), seconds >= 0 else { return nil }
+        guard let text = headers[field: name]?.trimmingCharacters(in: .whitespaces), let value = Double(text), value.isFinite, value >= 0,
+            value < 1e15
+        else { return nil }
+        let seconds = Int64(value)
         switch form {
         case .deltaSeconds:
             return min(seconds, 86_400) * 1000

@@ -27,6 +27,11 @@ final class TwilioDouble: Sendable {
         double = try ProviderDouble { request in Self.answer(request, behavior: script.next) }
     }
 
+    /// From now on, these behaviours (the last repeats).
+    func switchTo(_ behaviors: [Behavior]) {
+        script.replace(with: behaviors)
+    }
+
     /// `HERALD_SMS_URL` for this double.
     var url: String {
         "twilio://\(Self.accountSID):\(Self.authToken)@default?from=%2B15550001111&endpoint=\(double.endpoint)"

@@ -69,6 +69,7 @@ class Handler:
             if part.get_content_maintype() == "text":
                 parts[part.get_content_type()] = part.get_content()
         summary = {
+            "ehlo": session.host_name,
             "mail_from": envelope.mail_from,
             "mail_options": envelope.mail_options,
             "rcpt_tos": envelope.rcpt_tos,

@@ -43,7 +43,7 @@ import Testing
 
     @Test(arguments: [
         ("postmark://secret-token@default?message_stream=", "message_stream must be"),
-        ("postmark://secret-token@default?stream=broadcast", "unknown option \"stream\" (known: endpoint, message_stream, name)"),
+        ("postmark://secret-token@default?stream=broadcast", "unknown option \"stream\" (known: endpoint, message_stream, name, rate)"),
         ("postmark://secret-token@default?endpoint=http://192.0.2.1", "plain http"),
         ("postmark://x:secret-token@default", "give the key alone before the @"),
     ])

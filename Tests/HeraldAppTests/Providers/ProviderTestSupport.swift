@@ -6,12 +6,21 @@ extension ServeDeliveryTests.Gateway {
     /// A gateway with a configuration file (fast retries, a short provider timeout) and
     /// the given environment.
     static func withProviders(_ environment: [String: String], config: String = fastDelivery) throws -> ServeDeliveryTests.Gateway {
-        let folder = try temporaryFolder()
-        let file = folder.appendingPathComponent("herald.json")
-        try Data(config.utf8).write(to: file)
+        try configured(config, environment)
+    }
+
+    /// A gateway with the configuration file `config` (written outside its folder, named by
+    /// `HERALD_CONFIG`), if any, and the given environment.
+    static func configured(
+        _ config: String?, _ environment: [String: String] = [:], templates: URL? = nil, folder: URL? = nil, arguments: [String] = ["serve"]
+    ) throws -> ServeDeliveryTests.Gateway {
         var environment = environment
-        environment["HERALD_CONFIG"] = file.path
-        return try ServeDeliveryTests.Gateway(extraEnvironment: environment)
+        if let config {
+            let file = try temporaryFolder().appendingPathComponent("herald.json")
+            try Data(config.utf8).write(to: file)
+            environment["HERALD_CONFIG"] = file.path
+        }
+        return try ServeDeliveryTests.Gateway(folder: folder, templates: templates, extraEnvironment: environment, arguments: arguments)
     }
 
     static var fastDelivery: String { #"{"delivery": {"retry_base_seconds": 1, "retry_max_seconds": 2, "max_attempts": 3, "provider_timeout_seconds": 1}}"# }

@@ -94,7 +94,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("resend://re_secret-key@default?region=eu", "unknown option \"region\" (known: endpoint, name)"),
+        ("resend://re_secret-key@default?region=eu", "unknown option \"region\" (known: endpoint, name, rate)"),
         ("resend://x:re_secret-key@default", "give the key alone before the @"),
         ("resend://re_secret-key@default?endpoint=api.resend.com", "endpoint must be an absolute URL"),
     ])

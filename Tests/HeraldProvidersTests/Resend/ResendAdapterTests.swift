@@ -46,7 +46,7 @@ import Testing
 
     @Test(arguments: [
         ("resend://@default", "missing the API key"), ("resend://a:\(key)@default", "the key alone before the @"),
-        ("resend://\(key)@default?region=eu", "unknown option \"region\" (known: endpoint, name)"),
+        ("resend://\(key)@default?region=eu", "unknown option \"region\" (known: endpoint, name, rate)"),
         ("resend://\(key)@default?endpoint=http://10.0.0.1", "plain http"),
     ])
     func badURLsSayWhat(_ text: String, _ expected: String) {
