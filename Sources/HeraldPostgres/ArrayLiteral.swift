@@ -29,3 +29,26 @@ enum ArrayLiteral {
         return .text(literal + "}")
     }
 }
+
+extension ArrayLiteral {
+    /// A `bytea[]` in PostgreSQL's binary array format, bound as a binary parameter (the
+    /// bodies travel as they are, not as text): dimensions, no nulls, element type `bytea`
+    /// (OID 17), then each element's length and bytes, all integers big-endian.
+    static func byteArrays(_ values: [[UInt8]]) -> SQLValue {
+        var data: [UInt8] = []
+        data.reserveCapacity(20 + values.reduce(0) { $0 + 4 + $1.count })
+        func append(_ number: Int32) {
+            withUnsafeBytes(of: number.bigEndian) { data.append(contentsOf: $0) }
+        }
+        append(1)  // dimensions
+        append(0)  // no nulls
+        append(17)  // bytea
+        append(Int32(values.count))
+        append(1)  // lower bound
+        for value in values {
+            append(Int32(value.count))
+            data += value
+        }
+        return .bytes(data)
+    }
+}

@@ -33,6 +33,6 @@ final class Job<Context>: @unchecked Sendable {
 
 /// Carries a job's value from the store's thread to the caller; written before the
 /// completion that publishes it.
-private final class Box<T>: @unchecked Sendable {
+final class Box<T>: @unchecked Sendable {
     var value: T?
 }

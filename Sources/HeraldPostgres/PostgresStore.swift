@@ -62,7 +62,7 @@ public final class PostgresStore: MessageStoreBackend {
     private func submit<T: Sendable>(
         _ body: @escaping @Sendable (WriteContext) throws -> T, then: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
-        writer.submit(body) { result in then(result.mapError(PostgresError.storeError)) }
+        writer.submit(.closure(body) { result in then(result.mapError(PostgresError.storeError)) })
     }
 
     private func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) throws(StoreError) -> T {
@@ -79,7 +79,8 @@ public final class PostgresStore: MessageStoreBackend {
         _ draft: MessageDraft, webhookID: String, payload: [UInt8], at: Int64,
         then: @escaping @Sendable (Result<InsertOutcome, StoreError>) -> Void
     ) {
-        submit({ try $0.insert(webhookID: webhookID, draft: draft, payload: payload, now: at) }, then: then)
+        let request = InsertRequest(webhookID: webhookID, draft: draft, payload: payload, at: at)
+        writer.submit(.insert(request) { result in then(result.mapError(PostgresError.storeError)) })
     }
 
     public func countIgnoredEvent(type: String, at: Int64, then: @escaping @Sendable (Result<Void, StoreError>) -> Void) {
@@ -102,7 +103,8 @@ public final class PostgresStore: MessageStoreBackend {
         messageID: Int64, owner: String, attempts: [AttemptRecord], result: AttemptResult, at: Int64,
         then: @escaping @Sendable (Result<Bool, StoreError>) -> Void
     ) {
-        submit({ try $0.finishAttempts(messageID: messageID, owner: owner, attempts: attempts, result: result, now: at) }, then: then)
+        let request = RecordRequest(messageID: messageID, owner: owner, attempts: attempts, result: result, at: at)
+        writer.submit(.record(request) { result in then(result.mapError(PostgresError.storeError)) })
     }
 
     public func renew(_ ids: Set<Int64>, owner: String, until: Int64) throws(StoreError) {

@@ -62,42 +62,61 @@ extension WriteContext {
         return claimed
     }
 
-    /// Moves the message on and records the round's attempts, in one statement, if
-    /// `owner` still holds it. False when the lease was lost.
-    private static let finish = """
-        WITH u AS (
-            UPDATE messages SET status = $1, attempts = attempts + $2, next_attempt_at = $3, last_error = $4,
-                provider_id = COALESCE($5, provider_id), template = COALESCE($6, template), lease_owner = NULL,
-                lease_until = NULL, updated_at = $7
-            WHERE id = $8 AND status = 'sending' AND lease_owner = $9
-            RETURNING id),
+    /// Moves each message on and records its round's attempts, all in one statement, where
+    /// the round's `owner` still holds the message (`recorded` false otherwise: the lease
+    /// was lost).
+    private static let record = """
+        WITH v AS (
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[],
+                                 $9::bigint[])
+                AS v (id, owner, status, made, next_attempt_at, last_error, provider_id, template, at)),
+        u AS (
+            UPDATE messages m SET status = v.status, attempts = m.attempts + v.made, next_attempt_at = v.next_attempt_at,
+                last_error = v.last_error, provider_id = COALESCE(v.provider_id, m.provider_id),
+                template = COALESCE(v.template, m.template), lease_owner = NULL, lease_until = NULL, updated_at = v.at
+            FROM v WHERE m.id = v.id AND m.status = 'sending' AND m.lease_owner = v.owner
+            RETURNING m.id),
         a AS (
             INSERT INTO attempts (message_id, number, transport, started_at, duration_ms, outcome, code, provider_id, error,
                                   template, provider_code)
-            SELECT u.id, t.number, t.transport, t.started_at, t.duration_ms, t.outcome, t.code, t.provider_id, t.error,
+            SELECT t.message_id, t.number, t.transport, t.started_at, t.duration_ms, t.outcome, t.code, t.provider_id, t.error,
                    t.template, t.provider_code
-            FROM u, unnest($10::bigint[], $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::bigint[], $16::text[],
-                           $17::text[], $18::text[], $19::text[])
-                 WITH ORDINALITY AS t (number, transport, started_at, duration_ms, outcome, code, provider_id, error, template,
-                                       provider_code, n)
+            FROM unnest($10::bigint[], $11::bigint[], $12::text[], $13::bigint[], $14::bigint[], $15::text[], $16::bigint[],
+                        $17::text[], $18::text[], $19::text[], $20::text[])
+                 WITH ORDINALITY AS t (message_id, number, transport, started_at, duration_ms, outcome, code, provider_id, error,
+                                       template, provider_code, n)
+            WHERE t.message_id IN (SELECT id FROM u)
             ORDER BY t.n)
-        SELECT count(*) FROM u
+        SELECT id FROM u
         """
 
-    func finishAttempts(messageID: Int64, owner: String, attempts: [AttemptRecord], result: AttemptResult, now: Int64) throws -> Bool {
-        let made = attempts.filter { $0.outcome != "expired" }
-        let updated = try connection.query(Self.finish, [
-            .text(result.status.rawValue), .integer(Int64(made.count)), .optional(result.nextAttemptAt), .optional(result.lastError),
-            .optional(result.providerID), .optional(attempts.last?.template), .integer(now), .integer(messageID), .text(owner),
-            ArrayLiteral.integers(made.map { Int64($0.number) }), ArrayLiteral.texts(made.map(\.transport)),
-            ArrayLiteral.integers(made.map(\.startedAt)), ArrayLiteral.integers(made.map(\.durationMs)),
-            ArrayLiteral.texts(made.map(\.outcome)), ArrayLiteral.optionalIntegers(made.map { $0.code.map(Int64.init) }),
-            ArrayLiteral.texts(made.map(\.providerID)), ArrayLiteral.texts(made.map(\.error)), ArrayLiteral.texts(made.map(\.template)),
-            ArrayLiteral.texts(made.map(\.providerCode)),
+    /// Records each request's round (its attempts, oldest first; an `expired` one is not an
+    /// attempt) and moves its message on. Returns, in order, whether each was recorded.
+    func record(_ requests: [RecordRequest]) throws -> [Bool] {
+        // One row per message in a statement: a message recorded twice in one batch (it
+        // cannot be, while the engine holds it) would be recorded once and reported twice.
+        // Then one statement each, in order: the first records it, the next finds it moved on.
+        guard Set(requests.map(\.messageID)).count == requests.count else { return try requests.map { try record([$0])[0] } }
+        let rounds = requests.map { request in (request, request.attempts.filter { $0.outcome != "expired" }) }
+        let attempts = rounds.flatMap { request, made in made.map { (request.messageID, $0) } }
+        let updated = try connection.query(Self.record, [
+            ArrayLiteral.integers(requests.map(\.messageID)), ArrayLiteral.texts(requests.map(\.owner)),
+            ArrayLiteral.texts(requests.map(\.result.status.rawValue)), ArrayLiteral.integers(rounds.map { Int64($0.1.count) }),
+            ArrayLiteral.optionalIntegers(requests.map(\.result.nextAttemptAt)), ArrayLiteral.texts(requests.map(\.result.lastError)),
+            ArrayLiteral.texts(requests.map(\.result.providerID)), ArrayLiteral.texts(requests.map { $0.attempts.last?.template }),
+            ArrayLiteral.integers(requests.map(\.at)),
+            ArrayLiteral.integers(attempts.map(\.0)), ArrayLiteral.integers(attempts.map { Int64($0.1.number) }),
+            ArrayLiteral.texts(attempts.map(\.1.transport)), ArrayLiteral.integers(attempts.map(\.1.startedAt)),
+            ArrayLiteral.integers(attempts.map(\.1.durationMs)), ArrayLiteral.texts(attempts.map(\.1.outcome)),
+            ArrayLiteral.optionalIntegers(attempts.map { $0.1.code.map(Int64.init) }), ArrayLiteral.texts(attempts.map(\.1.providerID)),
+            ArrayLiteral.texts(attempts.map(\.1.error)), ArrayLiteral.texts(attempts.map(\.1.template)),
+            ArrayLiteral.texts(attempts.map(\.1.providerCode)),
         ])
-        guard updated.int(0, 0) == 1 else { return false }
-        recordEvent(messageID: messageID, status: result.status, detail: result.detail, at: now)
-        return true
+        let recorded = Set((0..<updated.count).map { updated.int($0, 0) })
+        for request in requests where recorded.contains(request.messageID) {
+            recordEvent(messageID: request.messageID, status: request.result.status, detail: request.result.detail, at: request.at)
+        }
+        return requests.map { recorded.contains($0.messageID) }
     }
 
     /// Extends the leases of exactly `ids`, where `owner` still holds them in `sending`.

@@ -1,51 +1,6 @@
 import Foundation
 import HeraldCore
 
-/// What a write job sees: the writer's connection, inside the batch's transaction, and
-/// the history rows and wake-ups it adds, which the batch writes once, at its end.
-final class WriteContext {
-    let connection: Connection
-    private(set) var events: [PendingEvent] = []
-    private(set) var wakesWorkers = false
-
-    struct PendingEvent {
-        var messageID: Int64
-        var at: Int64
-        var status: MessageStatus
-        var detail: String?
-    }
-
-    struct Mark {
-        fileprivate var events: Int
-        fileprivate var wakesWorkers: Bool
-    }
-
-    init(connection: Connection) {
-        self.connection = connection
-    }
-
-    /// Appends to a message's history (written at the end of the batch).
-    func recordEvent(messageID: Int64, status: MessageStatus, detail: String?, at: Int64) {
-        events.append(PendingEvent(messageID: messageID, at: at, status: status, detail: detail))
-    }
-
-    /// Something became due at once: tell every instance's idle workers at the commit.
-    func wakeWorkers() {
-        wakesWorkers = true
-    }
-
-    var mark: Mark { Mark(events: events.count, wakesWorkers: wakesWorkers) }
-
-    /// Forgets what a job rolled back to its savepoint had added.
-    func restore(_ mark: Mark) {
-        events.removeLast(events.count - mark.events)
-        wakesWorkers = mark.wakesWorkers
-    }
-}
-
-@available(*, unavailable)
-extension WriteContext: Sendable {}
-
 /// Owns the writing connection on one dedicated thread and runs write jobs with group
 /// commit, as SQLite's writer does: every job waiting when the thread comes round runs in
 /// one transaction (if one fails, the batch is run again with a savepoint per job, so it
@@ -57,14 +12,18 @@ extension WriteContext: Sendable {}
 /// with backoff; while the database is down, jobs fail at once.
 final class Writer: Sendable {
     private static let begin = "BEGIN; SET LOCAL synchronous_commit TO on; SET LOCAL lock_timeout TO '5s'"
+    /// The batch's history under the history lock, in one statement: the sort reads the
+    /// locking CTE (and so takes the lock) before the first row reaches the insert and its
+    /// identity.
     private static let insertEvents = """
+        WITH history_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($5))
         INSERT INTO message_events (message_id, at, status, detail)
         SELECT e.message_id, e.at, e.status, e.detail
-        FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS e (message_id, at, status, detail, n)
+        FROM history_lock, unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS e (message_id, at, status, detail, n)
         ORDER BY e.n
         """
 
-    private let queue = JobQueue<Job<WriteContext>>()
+    private let queue = JobQueue<WriteJob>()
 
     /// Connects (running `prepare`, the migrations, on the first connection) on a new
     /// thread. Throws if the database cannot be reached or migrated.
@@ -93,18 +52,14 @@ final class Writer: Sendable {
     /// Runs `body` in the next group commit and returns its result once committed.
     /// Blocks the calling thread: call it from a dedicated (C) thread only.
     func writeBlocking<T: Sendable>(_ body: @escaping @Sendable (WriteContext) throws -> T) throws -> T {
-        try Job.wait(body, submit: submit)
+        let done = Outcome<T>()
+        submit(.closure(body) { done.set($0) })
+        return try done.wait().get()
     }
 
-    /// Runs `body` in the next group commit and calls `completion` once committed (or
-    /// failed), on the writer thread: keep the completion short.
-    func submit<T: Sendable>(
-        _ body: @escaping @Sendable (WriteContext) throws -> T, completion: @escaping @Sendable (Swift.Result<T, any Error>) -> Void
-    ) {
-        submit(Job.returning(body, completion: completion))
-    }
-
-    private func submit(_ job: Job<WriteContext>) {
+    /// Runs `job` in the next group commit and finishes it once committed (or failed), on
+    /// the writer thread: keep its completion short.
+    func submit(_ job: WriteJob) {
         if !queue.append(job) { job.finish(.failure(PostgresError.closedStore)) }
     }
 
@@ -117,7 +72,7 @@ final class Writer: Sendable {
         queue.close(waiting: waiting)
     }
 
-    private static func loop(link: Link, queue: JobQueue<Job<WriteContext>>, maxBatch: Int) {
+    private static func loop(link: Link, queue: JobQueue<WriteJob>, maxBatch: Int) {
         while let batch = queue.nextBatch(limit: maxBatch) {
             let outcomes = run(batch, link: link)
             for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
@@ -125,7 +80,7 @@ final class Writer: Sendable {
     }
 
     /// Runs a batch in one transaction and returns each job's outcome.
-    private static func run(_ batch: [Job<WriteContext>], link: Link) -> [Swift.Result<Void, any Error>] {
+    private static func run(_ batch: [WriteJob], link: Link) -> [Swift.Result<Void, any Error>] {
         // A connection that died while idle fails at BEGIN, before anything of the batch
         // was sent: open a new one and start again, once.
         for attempt in 0..<2 {
@@ -154,21 +109,14 @@ final class Writer: Sendable {
     /// the transaction is rolled back and the batch run again with a savepoint per job, so
     /// that only the failing job is undone. Throws when the connection fails (the whole
     /// batch is lost then).
-    private static func runInTransaction(_ batch: [Job<WriteContext>], connection: Connection) throws(PostgresError) -> [Swift.Result<Void, any Error>] {
+    private static func runInTransaction(_ batch: [WriteJob], connection: Connection) throws(PostgresError) -> [Swift.Result<Void, any Error>] {
         var context = WriteContext(connection: connection)
-        var failed = false
-        for job in batch {
-            do {
-                try job.run(context)
-            } catch {
-                try rethrowIfFatal(error)
-                failed = true
-                break
-            }
-        }
-        guard failed else {
+        do {
+            try WriteJob.run(batch, in: context)
             try commit(context)
             return Array(repeating: .success(()), count: batch.count)
+        } catch {
+            try rethrowIfFatal(error)
         }
         try connection.execute("ROLLBACK")
         try connection.execute(begin)
@@ -179,13 +127,12 @@ final class Writer: Sendable {
             try connection.execute("SAVEPOINT job")
             let mark = context.mark
             do {
-                try job.run(context)
+                try WriteJob.run([job], in: context)
                 try connection.execute("RELEASE SAVEPOINT job")
                 outcomes.append(.success(()))
             } catch {
                 try rethrowIfFatal(error)
-                try connection.execute("ROLLBACK TO SAVEPOINT job")
-                try connection.execute("RELEASE SAVEPOINT job")
+                try connection.execute("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job")
                 context.restore(mark)
                 outcomes.append(.failure(error))
             }
@@ -206,11 +153,10 @@ final class Writer: Sendable {
     private static func commit(_ context: WriteContext) throws(PostgresError) {
         let connection = context.connection
         if !context.events.isEmpty {
-            try connection.query("SELECT pg_advisory_xact_lock($1)", [.integer(Schema.historyLock)])
             let events = context.events
             try connection.query(insertEvents, [
                 ArrayLiteral.integers(events.map(\.messageID)), ArrayLiteral.integers(events.map(\.at)),
-                ArrayLiteral.texts(events.map(\.status.rawValue)), ArrayLiteral.texts(events.map(\.detail)),
+                ArrayLiteral.texts(events.map(\.status.rawValue)), ArrayLiteral.texts(events.map(\.detail)), .integer(Schema.historyLock),
             ])
         }
         let result = try connection.execute(context.wakesWorkers ? "NOTIFY herald_work; COMMIT" : "COMMIT")

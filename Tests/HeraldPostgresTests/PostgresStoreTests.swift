@@ -49,23 +49,29 @@ private let draft = MessageDraft(
         // among them, queue up behind it and share the next batch.
         let gate = DispatchSemaphore(value: 0)
         let holding = DispatchSemaphore(value: 0)
-        writer.submit({ _ in
+        writer.submit(.closure({ _ in
             holding.signal()
             gate.wait()
-        }) { _ in }
+        }) { _ in })
         holding.wait()
         let done = DispatchGroup()
         let failures = Mutex(0)
         for index in 0..<8 {
             done.enter()
-            writer.submit({ context -> InsertOutcome in
-                let outcome = try context.insert(webhookID: "msg_\(index)", draft: draft, payload: [], now: 1)
-                // A statement that fails inside the job, after its insert: the job is undone.
-                if index == 3 { try context.connection.query("SELECT 1 / 0") }
-                return outcome
-            }) { result in
+            let finish: @Sendable (Result<InsertOutcome, any Error>) -> Void = { result in
                 if case .failure = result { failures.withLock { $0 += 1 } }
                 done.leave()
+            }
+            let request = InsertRequest(webhookID: "msg_\(index)", draft: draft, payload: [UInt8(index)], at: 1)
+            if index == 3 {
+                // A statement that fails inside the job, after its insert: the job is undone.
+                writer.submit(.closure({ context -> InsertOutcome in
+                    let outcome = try context.insert([request])[0]
+                    try context.connection.query("SELECT 1 / 0")
+                    return outcome
+                }, completion: finish))
+            } else {
+                writer.submit(.insert(request, completion: finish))  // the others together, in one statement
             }
         }
         gate.signal()
@@ -76,6 +82,7 @@ private let draft = MessageDraft(
         let store = try PostgresStore(url: url)
         #expect(try store.messages(matching: MessageFilter()).count == 7)
         #expect(try store.message("msg_3") == nil)
+        #expect(try store.payload(messageID: try #require(try store.message("msg_7")).id) == [7])
         // The undone job's history went with it; the others' are there, in order.
         #expect(try store.changes(after: 0, limit: 100).count == 7)
     }

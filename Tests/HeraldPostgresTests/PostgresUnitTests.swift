@@ -12,6 +12,13 @@ import Testing
         #expect(ArrayLiteral.texts(["a", nil, "NULL", #"say "hi" \ bye"#, "{,}", ""]) == .text(#"{"a",NULL,"NULL","say \"hi\" \\ bye","{,}",""}"#))
     }
 
+    @Test func byteArraysUseTheBinaryArrayFormat() {
+        #expect(ArrayLiteral.byteArrays([[1, 2], []]) == .bytes([
+            0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 2, 0, 0, 0, 1,  // one dimension, no nulls, bytea, two elements from 1
+            0, 0, 0, 2, 1, 2, 0, 0, 0, 0,
+        ]))
+    }
+
     @Test func passwordsAreScrubbedFromMessagesAsWrittenAndDecoded() {
         let target = ConnectionTarget(url: "postgres://herald:p%40ss%2Fword@db.example/herald?sslpassword=keypass", environment: ["PGPASSWORD": "fromenv"])
         #expect(target.scrub(#"invalid percent-encoded token: "p%40ss%2Fword""#) == #"invalid percent-encoded token: "***""#)
