@@ -49,15 +49,19 @@ extension Connection {
         Self.events(try query("SELECT id, message_id, at, status, detail FROM message_events WHERE message_id = $1 ORDER BY id", [.integer(messageID)]))
     }
 
-    /// Changes after `sequence`, in commit order (see ``Writer``).
+    /// Changes after `sequence`, up to the bound below which every row is there (see
+    /// ``History``): two statements, the bound first.
     func events(after sequence: Int64, limit: Int) throws(PostgresError) -> [MessageEvent] {
-        Self.events(try query(
-            "SELECT id, message_id, at, status, detail FROM message_events WHERE id > $1 ORDER BY id LIMIT $2",
-            [.integer(sequence), .integer(Int64(limit))]))
+        let bound = try latestSequence()
+        guard bound > sequence else { return [] }
+        return Self.events(try query(
+            "SELECT id, message_id, at, status, detail FROM message_events WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3",
+            [.integer(sequence), .integer(bound), .integer(Int64(limit))]))
     }
 
+    /// The newest change every earlier one of which is there (0 when empty).
     func latestSequence() throws(PostgresError) -> Int64 {
-        try query("SELECT COALESCE(MAX(id), 0) FROM message_events").int(0, 0)
+        try query(History.boundQuery, History.boundParameters).int(0, 0)
     }
 
     func attempts(messageID: Int64) throws(PostgresError) -> [AttemptRecord] {

@@ -4,25 +4,14 @@ import HeraldCore
 /// Owns the writing connection on one dedicated thread and runs write jobs with group
 /// commit, as SQLite's writer does: every job waiting when the thread comes round runs in
 /// one transaction (if one fails, the batch is run again with a savepoint per job, so it
-/// does not undo the others); the history rows of the whole batch are written at its end
-/// under an advisory lock held to the commit (their ids then follow commit order across
-/// instances, for `herald log --follow`), a `NOTIFY` joins the commit when work became due,
+/// does not undo the others); the history rows of the whole batch are written at its end,
+/// in one statement that keeps their ids readable in order across instances (``History``),
+/// a `NOTIFY` joins the commit when work became due,
 /// then one commit (`synchronous_commit` on) makes everything durable and every caller is
 /// answered. A lost connection fails the batch (nothing of it is kept) and is opened again
 /// with backoff; while the database is down, jobs fail at once.
 final class Writer: Sendable {
     private static let begin = "BEGIN; SET LOCAL synchronous_commit TO on; SET LOCAL lock_timeout TO '5s'"
-    /// The batch's history under the history lock, in one statement: the sort reads the
-    /// locking CTE (and so takes the lock) before the first row reaches the insert and its
-    /// identity.
-    private static let insertEvents = """
-        WITH history_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($5))
-        INSERT INTO message_events (message_id, at, status, detail)
-        SELECT e.message_id, e.at, e.status, e.detail
-        FROM history_lock, unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS e (message_id, at, status, detail, n)
-        ORDER BY e.n
-        """
-
     private let queue = JobQueue<WriteJob>()
 
     /// Connects (running `prepare`, the migrations, on the first connection) on a new
@@ -97,7 +86,7 @@ final class Writer: Sendable {
                 return try runInTransaction(batch, connection: connection)
             } catch {
                 // The connection failed, or the commit did: nothing of the batch is kept.
-                if !connection.isBroken { _ = try? connection.execute("ROLLBACK") }
+                if !connection.isBroken { _ = try? connection.execute("ROLLBACK; " + History.releaseAfterFailure) }
                 link.failed(error)
                 return Array(repeating: .failure(error), count: batch.count)
             }
@@ -118,7 +107,7 @@ final class Writer: Sendable {
         } catch {
             try rethrowIfFatal(error)
         }
-        try connection.execute("ROLLBACK")
+        try connection.execute("ROLLBACK; " + History.releaseAfterFailure)
         try connection.execute(begin)
         context = WriteContext(connection: connection)
         var outcomes: [Swift.Result<Void, any Error>] = []
@@ -147,17 +136,12 @@ final class Writer: Sendable {
         if let error = error as? PostgresError, error.failsTheBatch { throw error }
     }
 
-    /// Writes the batch's history under the history lock, then commits (with a `NOTIFY`
-    /// when work became due). The lock is released only once the commit is visible, so a
-    /// reader that sees a row sees every row with a smaller id that will ever exist.
+    /// Writes the batch's history (its ids in the order ``History`` keeps), then commits
+    /// (with a `NOTIFY` when work became due).
     private static func commit(_ context: WriteContext) throws(PostgresError) {
         let connection = context.connection
         if !context.events.isEmpty {
-            let events = context.events
-            try connection.query(insertEvents, [
-                ArrayLiteral.integers(events.map(\.messageID)), ArrayLiteral.integers(events.map(\.at)),
-                ArrayLiteral.texts(events.map(\.status.rawValue)), ArrayLiteral.texts(events.map(\.detail)), .integer(Schema.historyLock),
-            ])
+            try connection.query(History.insert, History.insertParameters(context.events))
         }
         let result = try connection.execute(context.wakesWorkers ? "NOTIFY herald_work; COMMIT" : "COMMIT")
         guard result.commandTag == "COMMIT" else {

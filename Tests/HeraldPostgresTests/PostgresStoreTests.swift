@@ -87,6 +87,41 @@ private let draft = MessageDraft(
         #expect(try store.changes(after: 0, limit: 100).count == 7)
     }
 
+    /// A follower never skips history: a row another instance has taken an id for but not
+    /// yet committed holds back every row after it, until it is there.
+    @Test func theHistoryIsReadInOrderThoughInstancesCommitOutOfIt() throws {
+        let store = try PostgresStore(url: url)
+        let first = try store.insertAndWait(draft, webhookID: "msg_x", payload: [], at: 1)
+        let database = try #require(databaseName)
+        let seen = try #require(try store.changes(after: 0, limit: 10).last).sequence
+        // A slow instance: its history row has an id, published as held, and its commit
+        // comes two seconds later.
+        let committed = DispatchSemaphore(value: 0)
+        let slow = """
+            BEGIN;
+            SELECT pg_advisory_lock(\(History.assigning));
+            WITH e AS (INSERT INTO message_events (message_id, at, status, detail) VALUES (\(first.id), 2, 'sending', 'slow') RETURNING id)
+            SELECT pg_advisory_xact_lock(\(History.holding) + id) FROM e;
+            SELECT pg_advisory_unlock(\(History.assigning));
+            SELECT pg_sleep(2);
+            COMMIT;
+            """
+        Thread {
+            _ = try? PostgresServer.shared().psql(slow, database: database)
+            committed.signal()
+        }.start()
+        #expect(waitUntil { (try? server.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = \(History.holding >> 32)", database: database)) == "1\n" })
+        // A faster instance commits a later row meanwhile: it is not handed out before the held one.
+        let second = try store.insertAndWait(draft, webhookID: "msg_y", payload: [], at: 3)
+        #expect(try store.changes(after: seen, limit: 10).isEmpty)
+        #expect(try store.latestSequence() == seen)
+        committed.wait()
+        let changes = try store.changes(after: seen, limit: 10)
+        #expect(changes.map(\.messageID) == [first.id, second.id])
+        #expect(changes.map(\.detail) == ["slow", nil])
+        #expect(try store.latestSequence() == changes.last?.sequence)
+    }
+
     @Test func aConnectionTheServerClosedWhileIdleIsOpenedAgainUnnoticed() throws {
         let store = try PostgresStore(url: url)
         _ = try store.insertAndWait(draft, webhookID: "msg_before", payload: [], at: 1)
