@@ -91,15 +91,15 @@ extension Connection {
         return counts
     }
 
-    /// The messages not yet final, from the status index, and the oldest queued one's due time.
+    /// The messages not yet final, and the oldest queued one's due time: each from its
+    /// status's own index (the cost follows the backlog, not the history).
     func pendingSummary() throws(PostgresError) -> PendingSummary {
-        let rows = try query("SELECT status, COUNT(*) FROM messages WHERE status IN ('queued', 'sending', 'retrying') GROUP BY status")
-        var counts = Dictionary(uniqueKeysWithValues: MessageStatus.pending.map { ($0, 0) })
-        for row in 0..<rows.count {
-            if let status = rows.text(row, 0).flatMap(MessageStatus.init(rawValue:)) { counts[status] = Int(rows.int(row, 1)) }
-        }
-        let oldest = try query("SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued'").optionalInt(0, 0)
-        return PendingSummary(counts: counts, oldestQueuedDueAt: oldest)
+        let row = try query("""
+            SELECT (SELECT COUNT(*) FROM messages WHERE status = 'queued'), (SELECT COUNT(*) FROM messages WHERE status = 'sending'),
+                   (SELECT COUNT(*) FROM messages WHERE status = 'retrying'), (SELECT MIN(next_attempt_at) FROM messages WHERE status = 'queued')
+            """)
+        let counts: [MessageStatus: Int] = [.queued: Int(row.int(0, 0)), .sending: Int(row.int(0, 1)), .retrying: Int(row.int(0, 2))]
+        return PendingSummary(counts: counts, oldestQueuedDueAt: row.optionalInt(0, 3))
     }
 
     /// When the next message falls due (Unix ms), if any waits.
