@@ -6,9 +6,10 @@ import Synchronization
 // Every request is a distinct, freshly signed Svix webhook (unique svix-id, current
 // timestamp), so every request is a new durable row on the server.
 //
-// Usage: herald-load --port P [--host 127.0.0.1] [--path /webhooks/clerk]
+// Usage: herald-load --port P | --ports P1,P2,... [--host 127.0.0.1] [--path /webhooks/clerk]
 //                    --secret whsec_... --body FILE [--connections N] [--seconds S]
 //                    [--warmup S] [--label NAME] [--rate R]
+// --ports: several instances of Herald, the connections spread over them in turn.
 // --rate R: open-loop-ish pacing at R requests/s in total (for latency at a steady load).
 // Requests are signed before the clock starts (at most --max-requests, default 300,000;
 // the run ends early, and says so, if they run out), so the client spends its time on I/O.
@@ -16,7 +17,7 @@ import Synchronization
 
 struct Options {
     var host = "127.0.0.1"
-    var port: UInt16 = 8787
+    var ports: [UInt16] = [8787]
     var path = "/webhooks/clerk"
     var secret = ""
     var body: [UInt8] = []
@@ -37,7 +38,8 @@ struct Options {
         while index < arguments.count {
             switch arguments[index] {
             case "--host": host = next()
-            case "--port": port = UInt16(next())!
+            case "--port": ports = [UInt16(next())!]
+            case "--ports": ports = next().split(separator: ",").map { UInt16($0)! }
             case "--path": path = next()
             case "--secret": secret = next()
             case "--body": body = restamped([UInt8](FileManager.default.contents(atPath: next())!))
@@ -80,17 +82,17 @@ func sign(_ id: String, _ timestamp: String, _ body: [UInt8]) -> String {
 let signedAt = String(Int(Date().timeIntervalSince1970))
 func request(_ id: String) -> [UInt8] {
     let timestamp = signedAt
-    let head = "POST \(options.path) HTTP/1.1\r\nHost: \(options.host):\(options.port)\r\nContent-Type: application/json\r\n"
+    let head = "POST \(options.path) HTTP/1.1\r\nHost: \(options.host)\r\nContent-Type: application/json\r\n"
         + "Content-Length: \(options.body.count)\r\nsvix-id: \(id)\r\nsvix-timestamp: \(timestamp)\r\n"
         + "svix-signature: \(sign(id, timestamp, options.body))\r\n\r\n"
     return Array(head.utf8) + options.body
 }
 
-func connectSocket() -> Int32 {
+func connectSocket(_ port: UInt16) -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = options.port.bigEndian
+    address.sin_port = port.bigEndian
     address.sin_addr.s_addr = inet_addr(options.host)
     var one: Int32 = 1
     setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -147,7 +149,8 @@ let perConnectionInterval = options.rate.map { Double(options.connections) / $0 
 
 let threads = (0..<options.connections).map { connection in
     Thread {
-        var fd = connectSocket()
+        let port = options.ports[connection % options.ports.count]
+        var fd = connectSocket(port)
         var buffer = [UInt8](repeating: 0, count: 65536)
         var local: [Double] = []
         var nextSend = Date().addingTimeInterval(Double(connection) * (perConnectionInterval ?? 0) / Double(options.connections))
@@ -157,7 +160,7 @@ let threads = (0..<options.connections).map { connection in
                 if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                 nextSend = nextSend.addingTimeInterval(interval)
             }
-            if fd < 0 { fd = connectSocket(); if fd < 0 { results.errors.add(1, ordering: .relaxed); Thread.sleep(forTimeInterval: 0.01); continue } }
+            if fd < 0 { fd = connectSocket(port); if fd < 0 { results.errors.add(1, ordering: .relaxed); Thread.sleep(forTimeInterval: 0.01); continue } }
             let number = results.counter.add(1, ordering: .relaxed).newValue - 1
             guard number < pool.count else { break }
             let bytes = pool[number]

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# PostgreSQL beside SQLite, in one run on this machine: durable intake (events/s at 16 and
+# 128 connections, herald serve --no-delivery) and delivery (messages/s from webhook to
+# postfix's smtp-sink, 16 connections of webhooks, 8 workers per instance) for SQLite (one
+# instance), PostgreSQL with one instance, and PostgreSQL with three instances on one
+# database (the load spread over them). PostgreSQL runs here, on the same two cores, with
+# its defaults (fsync on; Herald commits with synchronous_commit on).
+# Writes results/postgres-<time>.json and prints medians with the ratios.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+seconds=${SECONDS_PER_RUN:-10}
+rounds=${ROUNDS:-3}
+secret=whsec_YmVuY2htYXJrLXNlY3JldC1ub3QtZm9yLXByb2R1Y3Rpb24=
+work=$(mktemp -d)
+chmod 755 "$work"   # the server's user reaches its folder inside
+mkdir -p "$here/results"
+out="$here/results/postgres-$(date -u +%Y%m%dT%H%M%SZ).json"
+pids=()
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+as_server() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true
+  [ -n "$pgbin" ] && [ -d "$work/pg/data" ] && as_server "$pgbin/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$root/scripts/install-deps.sh" --test   # libpq-dev, postgresql
+if ! command -v smtp-sink >/dev/null && [ ! -x /usr/sbin/smtp-sink ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "install postfix (for smtp-sink)" >&2; exit 1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
+fi
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+(cd "$root" && swift build -c release --product herald >/dev/null)
+(cd "$here" && swift build -c release --product herald-load >/dev/null)
+load="$here/.build/release/herald-load"
+body="$here/../Tests/HeraldAppTests/Fixtures/email.created.json"
+wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+# The server: a Unix socket in its folder, nothing on the network.
+mkdir "$work/pg"
+[ "$(id -u)" -eq 0 ] && chown postgres "$work/pg"
+as_server "$pgbin/initdb" -D "$work/pg/data" -U postgres --auth-local=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+as_server "$pgbin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
+  -o "-c listen_addresses='' -p 15432 -k $work/pg -c max_connections=100" start >/dev/null
+sql() { "$pgbin/psql" -X -q -A -t -h "$work/pg" -p 15432 -U postgres "$@"; }
+new_database() { local name="bench_$(date +%s%N)"; sql -d postgres -c "CREATE DATABASE $name"; echo "$name"; }
+
+/usr/sbin/smtp-sink -u nobody 127.0.0.1:12525 1024 &
+pids+=($!)
+wait_port 12525
+# 128 connections from one address: above the default per-address limit (64).
+echo '{"http": {"per_ip_connection_limit": 1024}}' > "$work/herald.json"
+
+# start SYSTEM INSTANCES: starts herald serve (extra environment in serve_env), sets
+# $ports (comma separated), $db (file or database name) and $here_pids.
+start() {
+  local system=$1 count=$2 location
+  if [ "$system" = sqlite ]; then
+    db="$work/sqlite-$RANDOM.db"; location=$db
+  else
+    db=$(new_database); location="postgres://postgres@/$db?host=$work/pg&port=15432"
+  fi
+  ports=""; here_pids=()
+  for index in $(seq 1 "$count"); do
+    local port=$((18900 + index))
+    env HERALD_WEBHOOK_SECRET=$secret HERALD_LISTEN=127.0.0.1:$port HERALD_DATABASE="$location" HERALD_LOG_LEVEL=warning \
+      HERALD_CONFIG="$work/herald.json" HERALD_TEMPLATES="$root/templates" "${serve_env[@]}" \
+      "$root/.build/release/herald" serve "${serve_flags[@]}" 2>>"$work/herald-$system.log" &
+    here_pids+=($!)
+    wait_port $port
+    ports="${ports:+$ports,}$port"
+  done
+}
+stop() { kill "${here_pids[@]}" 2>/dev/null; wait "${here_pids[@]}" 2>/dev/null || true; }
+count() {  # QUERY on the current store
+  if [[ "$db" == /* ]]; then sqlite3 "$db" "$1"; else sql -d "$db" -c "$1"; fi
+}
+
+: > "$out"
+for round in $(seq 1 "$rounds"); do
+  # Intake: store and acknowledge only.
+  serve_env=() serve_flags=(--no-delivery)
+  for connections in 16 128; do
+    for setup in sqlite:1 postgres:1 postgres:3; do
+      system=${setup%:*} instances=${setup#*:}
+      start "$system" "$instances"
+      "$load" --ports "$ports" --secret $secret --body "$body" --connections $connections --seconds "$seconds" \
+        --label "$system-$instances" > "$work/load.json"
+      stop
+      rows=$(count "SELECT COUNT(*) FROM messages")
+      python3 -c "
+import json; r = json.load(open('$work/load.json'))
+r.update({'kind': 'intake', 'system': '$system', 'instances': $instances, 'round': $round, 'rows': $rows})
+print(json.dumps(r))" | tee -a "$out"
+    done
+  done
+  # Delivery: webhooks as fast as 16 connections go, while the instances send them on.
+  serve_env=(HERALD_WORKERS=8 "HERALD_SMTP_URL=smtp://127.0.0.1:12525/bench.local?disable_starttls=true") serve_flags=()
+  for setup in sqlite:1 postgres:1 postgres:3; do
+    system=${setup%:*} instances=${setup#*:}
+    start "$system" "$instances"
+    "$load" --ports "$ports" --secret $secret --body "$body" --connections 16 --seconds "$seconds" --warmup 0 \
+      --max-requests 150000 --label "$system-$instances" > "$work/load.json"
+    for _ in $(seq 1 900); do
+      [ "$(count "SELECT COUNT(*) FROM messages WHERE status IN ('queued','sending','retrying')")" = "0" ] && break
+      sleep 0.1
+    done
+    stop
+    # Every message sent, over the time from the first webhook's arrival to the last 250.
+    stats=$(count "SELECT COUNT(*), (SELECT COUNT(*) FROM messages WHERE status <> 'sent'), MIN(m.created_at),
+                          MAX(a.started_at + a.duration_ms)
+                   FROM messages m JOIN attempts a ON a.message_id = m.id AND a.outcome = 'delivered'")
+    python3 -c "
+import json; r = json.load(open('$work/load.json'))
+sent, not_sent, first, last = [int(x) for x in '$stats'.split('|')]
+r.update({'kind': 'delivery', 'system': '$system', 'instances': $instances, 'round': $round, 'sent': sent, 'not_sent': not_sent,
+          'webhooks_per_s': r['rps'], 'messages_per_s': round(sent * 1000 / max(last - first, 1))})
+print(json.dumps(r))" | tee -a "$out"
+  done
+done
+
+python3 - "$out" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+setups = [("sqlite", 1), ("postgres", 1), ("postgres", 3)]
+def pick(kind, system, instances, **match):
+    return [r for r in rows if r["kind"] == kind and r["system"] == system and r["instances"] == instances
+            and all(r.get(k) == v for k, v in match.items())]
+def ratio(kind, key, setup, **match):
+    base = {r["round"]: r[key] for r in pick(kind, "sqlite", 1, **match)}
+    values = [r[key] / base[r["round"]] for r in pick(kind, *setup, **match) if base.get(r["round"])]
+    return statistics.median(values) if values else float("nan")
+print("\nmedians over the rounds (each round runs every setup back to back); ratios to SQLite in the same round")
+print("intake          connections  events/s  / SQLite  p50 ms  p99 ms  errors  rows ok")
+for c in (16, 128):
+    for setup in setups:
+        rs = pick("intake", *setup, connections=c)
+        if not rs: continue
+        m = lambda k: statistics.median(r[k] for r in rs)
+        ok = all(r["rows"] >= r["requests"] for r in rs)
+        print(f"{setup[0]:>8} x{setup[1]}  {c:>11}  {m('rps'):>8.0f}  {ratio('intake', 'rps', setup, connections=c):>7.2f}x  {m('p50_ms'):>6.2f}  {m('p99_ms'):>6.2f}  {sum(r['errors'] for r in rs):>6}  {ok}")
+print("delivery        messages/s  / SQLite  webhooks/s  sent/round  not sent")
+for setup in setups:
+    rs = pick("delivery", *setup)
+    if not rs: continue
+    m = lambda k: statistics.median(r[k] for r in rs)
+    print(f"{setup[0]:>8} x{setup[1]}  {m('messages_per_s'):>10.0f}  {ratio('delivery', 'messages_per_s', setup):>7.2f}x  {m('webhooks_per_s'):>10.0f}  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}")
+PY
+echo "results: $out"
