@@ -125,7 +125,12 @@ final class Statement {
             switch value {
             case .null: rc = sqlite3_bind_null(handle, index)
             case .integer(let number): rc = sqlite3_bind_int64(handle, index, number)
-            case .text(let text): rc = sqlite3_bind_text(handle, index, text, -1, SQLITE_TRANSIENT)
+            case .text(let text):
+                // With its byte length, so that a NUL inside the text is stored, not the end of it.
+                // (`utf8CString` ends with a terminator, so it is never empty: a null pointer would bind NULL.)
+                rc = text.utf8CString.withUnsafeBufferPointer { buffer in
+                    sqlite3_bind_text64(handle, index, buffer.baseAddress, UInt64(buffer.count - 1), SQLITE_TRANSIENT, UInt8(SQLITE_UTF8))
+                }
             case .blob(let bytes):
                 rc = bytes.withUnsafeBytes { buffer in
                     sqlite3_bind_blob64(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64(buffer.count), SQLITE_TRANSIENT)
@@ -155,9 +160,11 @@ final class Statement {
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
+    /// The column's text, whole: a NUL inside it is kept (the byte count decides, not a terminator).
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
-        return String(cString: pointer)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     func blob(_ column: Int32) -> [UInt8] {

@@ -28,7 +28,7 @@ enum CheckCommand {
         if FileManager.default.fileExists(atPath: configuration.templatesPath, isDirectory: &isDirectory), isDirectory.boolValue {
             let templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath).reload()
             let problems = findProblems(templates, localePath: configuration.localePath)
-            for problem in problems { output.write("problem: \(problem)\n") }
+            for problem in problems { output.write("problem: \(TerminalText.escape(problem))\n") }
             output.write("templates: \(templates.inventory.count) message template(s), \(templates.files.count) file(s) in \(configuration.templatesPath), \(problems.count) problem(s)\n")
             if !problems.isEmpty { failures.append("\(problems.count) problem(s) in \(configuration.templatesPath)") }
         } else {
@@ -52,7 +52,7 @@ enum CheckCommand {
             output.write("relay: ok (\(smtp), \(how))\n")
             return true
         case .failed(let failure):
-            output.write("problem: relay \(smtp) (\(how)): \(failure.reason): \(probe.detail)\n")
+            output.write("problem: relay \(smtp) (\(how)): \(failure.reason): \(TerminalText.escape(probe.detail))\n")
             return false
         }
     }

@@ -102,7 +102,7 @@ struct RecordPrinter {
             output.write(Table.render((header ? [Self.columns] : []) + rows))
         } else {
             if header { output.write(Self.columns.joined(separator: "\t") + "\n") }
-            for row in rows { output.write(row.map { $0.replacingOccurrences(of: "\t", with: " ") }.joined(separator: "\t") + "\n") }
+            for row in rows { output.write(row.map(TerminalText.escape).joined(separator: "\t") + "\n") }
         }
     }
 

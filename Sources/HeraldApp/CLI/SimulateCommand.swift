@@ -46,7 +46,7 @@ enum SimulateCommand {
             throw CommandError("cannot reach \(url) (\(error.message)); is 'herald serve' running?")
         }
         let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        output.write("POST \(url) svix-id=\(webhookID)\nHTTP \(response.status) \(text)\n")
+        output.write("POST \(url) svix-id=\(TerminalText.escape(webhookID))\nHTTP \(response.status) \(TerminalText.escape(text))\n")
         guard (200..<300).contains(response.status) else {
             throw CommandError("the gateway answered HTTP \(response.status)")
         }
