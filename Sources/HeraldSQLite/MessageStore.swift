@@ -25,14 +25,15 @@ final class MessageStore {
 
     // MARK: Writes
 
-    /// Stores a new message for `webhookID`, or returns the existing one: a webhook id is
-    /// stored at most once. Must run inside a transaction (see ``StoreWriter``).
+    /// Stores a new message for `webhookID`, or returns the existing one: a webhook id, and
+    /// Clerk's message id, is stored at most once (either conflict makes it a duplicate;
+    /// the webhook id is looked up first). Must run inside a transaction (see ``StoreWriter``).
     func insert(webhookID: String, draft: MessageDraft, payload: [UInt8], now: Int64) throws -> InsertOutcome {
         try connection.run("""
             INSERT INTO messages (webhook_id, clerk_id, event_type, channel, slug, recipient, subject, status,
                                   attempts, last_error, created_at, updated_at, next_attempt_at, occurred_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
-            ON CONFLICT(webhook_id) DO NOTHING
+            ON CONFLICT DO NOTHING
             """, [
                 .text(webhookID), .optional(draft.clerkID), .text(draft.eventType), .optional(draft.channel?.rawValue),
                 .optional(draft.slug), .optional(draft.recipient), .optional(draft.subject), .text(draft.status.rawValue),
@@ -40,10 +41,20 @@ final class MessageStore {
                 draft.status == .queued ? .integer(now) : .null, draft.occurredAt.map(SQLValue.integer) ?? .null,
             ])
         if connection.changes == 0 {
-            return try connection.query("SELECT id, status FROM messages WHERE webhook_id = ?", [.text(webhookID)]) { row in
-                guard try row.step() else { throw SQLiteError(code: 0, message: "conflicting webhook id not found") }
+            let existing: (Statement) throws -> InsertOutcome? = { row in
+                guard try row.step() else { return nil }
                 return InsertOutcome(id: row.int(0), status: MessageStatus(rawValue: row.text(1) ?? "") ?? .queued, duplicate: true)
             }
+            if let outcome = try connection.query("SELECT id, status FROM messages WHERE webhook_id = ?", [.text(webhookID)], existing) {
+                return outcome
+            }
+            if let clerkID = draft.clerkID,
+                let outcome = try connection.query(
+                    "SELECT id, status FROM messages WHERE clerk_id = ? AND clerk_id_repeat = 0", [.text(clerkID)], existing)
+            {
+                return outcome
+            }
+            throw SQLiteError(code: 0, message: "conflicting webhook id or Clerk id not found")
         }
         let id = connection.lastInsertRowID
         try connection.run("INSERT INTO payloads (message_id, body) VALUES (?, ?)", [.integer(id), .blob(payload)])

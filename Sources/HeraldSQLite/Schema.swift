@@ -92,6 +92,18 @@ enum Schema {
         ) STRICT;
         CREATE INDEX messages_lease_owner ON messages (lease_owner) WHERE status = 'sending';
         """,
+        // 7: Clerk's message id is unique too, so that one Clerk message under two webhook ids
+        // (two endpoints pointing at Herald) is stored once. A database may already hold such
+        // repeats: the first message with each id keeps it in the index, the later ones are
+        // marked and left out of it (their rows and their clerk_id stay as they are). One pass
+        // over the table and a sort, not a lookup per row: there is no index on clerk_id yet.
+        """
+        ALTER TABLE messages ADD COLUMN clerk_id_repeat INTEGER NOT NULL DEFAULT 0;
+        UPDATE messages SET clerk_id_repeat = 1
+        WHERE clerk_id IS NOT NULL
+          AND id NOT IN (SELECT MIN(id) FROM messages WHERE clerk_id IS NOT NULL GROUP BY clerk_id);
+        CREATE UNIQUE INDEX messages_clerk_id ON messages (clerk_id) WHERE clerk_id IS NOT NULL AND clerk_id_repeat = 0;
+        """,
     ]
 
     static func migrate(_ connection: Connection) throws {

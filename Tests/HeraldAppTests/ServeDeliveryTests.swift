@@ -204,13 +204,13 @@ import Testing
     @Test func killNineDuringABurstLosesNothing() throws {
         let gateway = try Gateway()
         let signer = try testSigner()
-        let body = try freshFixture("sms.created")
         let total = 200
         var accepted: [String] = []
         let port = gateway.port
         for index in 0..<total {
             if index == total / 2 { kill(gateway.child.process.processIdentifier, SIGKILL) }
             let id = "msg_burst_\(index)"
+            let body = try freshFixture("sms.created")
             let timestamp = Int64(Date().timeIntervalSince1970)
             let headers = ["svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signer.sign(id: id, timestamp: timestamp, body: body)]
             if let response = try? HTTPClient().send(method: "POST", url: "http://127.0.0.1:\(port)/webhooks/clerk", headers: headers, body: body, timeoutSeconds: 2),

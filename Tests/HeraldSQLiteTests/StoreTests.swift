@@ -11,8 +11,9 @@ func temporaryDatabase() throws -> String {
     return folder.appendingPathComponent("nested/herald.db").path
 }
 
+/// Without a Clerk id: the tests store it under many webhook ids.
 let draft = MessageDraft(
-    eventType: "email.created", channel: .email, clerkID: "ema_1", slug: "verification_code",
+    eventType: "email.created", channel: .email, clerkID: nil, slug: "verification_code",
     recipient: "user@example.com", status: .queued, subject: "123456 is your code")
 
 @Suite struct StoreTests {
@@ -221,6 +222,47 @@ let draft = MessageDraft(
         #expect(next.id == 2 && !next.duplicate)
         #expect(try store.payload(messageID: 2) == [7])
         #expect(try store.history(messageID: 1).map(\.status) == [.queued, .sending])
+    }
+
+    @Test func aVersion6DatabaseWithRepeatedClerkIDsMigratesAndKeepsTheFirst() throws {
+        // Version 6 had no unique Clerk id: one Clerk message could be stored twice.
+        let path = try temporaryDatabase()
+        do {
+            let store = try MessageStore(path: path)
+            try store.connection.execute("""
+                DROP INDEX messages_clerk_id;
+                ALTER TABLE messages DROP COLUMN clerk_id_repeat;
+                PRAGMA user_version = 6;
+                """)
+            var repeated = draft
+            repeated.clerkID = "ema_twice"
+            var single = draft
+            single.clerkID = "ema_once"
+            try store.connection.transaction {
+                for (index, message) in [repeated, single, repeated, draft, repeated].enumerated() {
+                    _ = try store.insert(webhookID: "msg_\(index + 1)", draft: message, payload: [UInt8(index + 1)], now: 1000)
+                }
+            }
+            #expect(try store.messages(matching: MessageFilter()).count == 5)
+        }
+        let store = try MessageStore(path: path)  // migrates to 7
+        #expect(try store.connection.query("PRAGMA user_version") { try $0.step() ? $0.int(0) : 0 } == Int64(Schema.migrations.count))
+        #expect(try store.messages(matching: MessageFilter()).map(\.clerkID) == ["ema_twice", nil, "ema_twice", "ema_once", "ema_twice"])
+        let repeats = try store.connection.query("SELECT id FROM messages WHERE clerk_id_repeat = 1 ORDER BY id") { row in
+            var ids: [Int64] = []
+            while try row.step() { ids.append(row.int(0)) }
+            return ids
+        }
+        #expect(repeats == [3, 5])
+        var again = draft
+        again.clerkID = "ema_twice"
+        let outcome = try store.connection.transaction { try store.insert(webhookID: "msg_6", draft: again, payload: [], now: 2000) }
+        #expect(outcome == InsertOutcome(id: 1, status: .queued, duplicate: true))
+        again.clerkID = "ema_once"
+        #expect(try store.connection.transaction { try store.insert(webhookID: "msg_7", draft: again, payload: [], now: 2000) }.id == 2)
+        again.clerkID = "ema_new"
+        #expect(try !store.connection.transaction { try store.insert(webhookID: "msg_8", draft: again, payload: [], now: 2000) }.duplicate)
+        #expect(try store.connection.query("PRAGMA integrity_check") { try $0.step() ? $0.text(0) : nil } == "ok")
     }
 
     @Test func retentionDeletesOnlyOldFinishedMessagesWithEverythingTheyHold() throws {

@@ -65,7 +65,7 @@ enum SimulateCommand {
         guard case .object(var root) = try? JSONValue.parse(source), case .object(var data) = root["data"] else {
             throw CommandError("the event is not a JSON object with a \"data\" object")
         }
-        if parsed.value("event") == nil {
+        if parsed.value("event") == nil || parsed.flag("now") {
             data["id"] = .string((channel == .email ? "ema_" : "sms_") + randomToken(27))
         }
         if parsed.value("event") == nil || parsed.flag("now") { root["timestamp"] = .int(Clock.nowMilliseconds()) }
