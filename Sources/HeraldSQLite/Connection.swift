@@ -9,6 +9,7 @@ private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.sel
 final class Connection {
     fileprivate let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
+    private var isOpen = true
     let path: String
 
     /// Opens (and creates, unless `readOnly`) the database file at `path`.
@@ -31,7 +32,37 @@ final class Connection {
 
     deinit {
         cache.removeAll()
-        sqlite3_close_v2(handle)
+        if isOpen { sqlite3_close_v2(handle) }
+    }
+
+    /// Finalizes the cached statements and closes the database now. When this is the last
+    /// connection to the file, SQLite checkpoints the WAL into it and deletes the WAL.
+    func close() throws(SQLiteError) {
+        guard isOpen else { return }
+        cache.removeAll()
+        let rc = sqlite3_close(handle)
+        guard rc == SQLITE_OK else { throw error(rc, sql: nil) }
+        isOpen = false
+    }
+
+    /// Copies what the WAL holds into the database file as far as no reader or writer of
+    /// another connection stands in the way (`SQLITE_CHECKPOINT_PASSIVE`: never waits).
+    /// Returns the WAL's frames and how many of them the database file now holds.
+    func checkpoint() throws(SQLiteError) -> (frames: Int, merged: Int) {
+        var frames: Int32 = 0
+        var merged: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &merged)
+        guard rc == SQLITE_OK else { throw error(rc, sql: nil) }
+        return (Int(frames), Int(merged))
+    }
+
+    /// Whether the database file at ``path`` is no longer the file this connection has
+    /// open: deleted, renamed, or replaced by another (`SQLITE_FCNTL_HAS_MOVED`, which
+    /// compares the inode at the path with the open one's). Writes would go on into a file
+    /// no one will ever open again.
+    var fileHasMoved: Bool {
+        var moved: Int32 = 0
+        return sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved != 0
     }
 
     /// Runs one or more statements without results.

@@ -6,6 +6,9 @@ import HeraldCore
 /// ``StoreWriter``; the CLI opens its own.
 final class MessageStore {
     let connection: Connection
+    /// The WAL and shared-memory files as they were once the store was open (a read-only
+    /// store records none).
+    private var companions: [(suffix: String, identity: FileIdentity)] = []
 
     /// Opens the store at `path`, creating the folder, the file and the schema as needed.
     init(path: String, readOnly: Bool = false) throws {
@@ -20,7 +23,48 @@ final class MessageStore {
             try connection.execute("PRAGMA journal_mode=WAL")
         }
         try connection.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON")
-        if !readOnly { try Schema.migrate(connection) }
+        if !readOnly {
+            try Schema.migrate(connection)
+            companions = ["-wal", "-shm"].compactMap { suffix in FileIdentity.of(path + suffix).map { (suffix, $0) } }
+        }
+    }
+
+    /// Which file is no longer the one open: the database (deleted, renamed or replaced),
+    /// or its `-wal` or `-shm`. Nil while every one is. Two `stat`s and a file control: cheap
+    /// next to the fsyncs of a commit.
+    func replacedFile() -> String? {
+        let name = (connection.path as NSString).lastPathComponent
+        if connection.fileHasMoved { return name }
+        for (suffix, identity) in companions where FileIdentity.of(connection.path + suffix) != identity { return name + suffix }
+        return nil
+    }
+
+    /// A write of no meaning that must commit like any other: one row rewritten with 64 KiB
+    /// (17 pages), more than a message with a large event takes.
+    func probe(now: Int64) throws {
+        try connection.run("""
+            INSERT INTO store_probe (id, at, filler) VALUES (1, ?, zeroblob(65536))
+            ON CONFLICT(id) DO UPDATE SET at = excluded.at, filler = excluded.filler
+            """, [.integer(now)])
+    }
+
+    /// Merges the WAL into the database file as far as other connections allow, then closes
+    /// the connection (the last one to the file merges the rest and deletes the WAL), so
+    /// that the database file alone holds everything after a clean stop.
+    func close(logger: Logger, checkpoint: Bool = true) {
+        if checkpoint {
+            do {
+                let result = try connection.checkpoint()
+                logger.debug("store checkpointed", ["wal.frames": String(result.frames), "wal.merged": String(result.merged)])
+            } catch {
+                logger.warning("store checkpoint failed at close", ["error": "\(error)"])
+            }
+        }
+        do {
+            try connection.close()
+        } catch {
+            logger.error("store close failed", ["error": "\(error)"])
+        }
     }
 
     // MARK: Writes

@@ -5,7 +5,7 @@ public import HeraldCore
 /// store (intake, the delivery queue, the operator's log, retention) over one connection
 /// owned by one writer thread, which group-commits concurrent writes. The only public type
 /// of this module; the PostgreSQL backend implements the same protocols.
-public final class SQLiteStore: MessageStoreBackend {
+public final class SQLiteStore: MessageStoreBackend, StoreHealthSource {
     let writer: StoreWriter
     public let path: String
 
@@ -45,6 +45,15 @@ public final class SQLiteStore: MessageStoreBackend {
         _ body: @escaping @Sendable (MessageStore) throws -> T, then: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
         writer.submit(body) { result in then(result.mapError(SQLiteError.storeError)) }
+    }
+
+    // MARK: StoreHealthSource
+
+    public var health: StoreHealth { writer.health }
+
+    public func probe(then: @escaping @Sendable (StoreHealth) -> Void) {
+        let writer = self.writer
+        writer.submit({ try $0.probe(now: StoreWriter.now()) }) { _ in then(writer.health) }
     }
 
     // MARK: IntakeStore, BacklogSource

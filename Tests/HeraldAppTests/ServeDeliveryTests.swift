@@ -12,8 +12,11 @@ import Testing
         var child: Child
         var environment: [String: String]
         var port = ""
+        /// Shell commands run before `exec herald serve` (`ulimit -f 64`), if any.
+        let shell: String?
 
-        init(templates: URL? = nil, extraEnvironment: [String: String] = [:]) throws {
+        init(templates: URL? = nil, extraEnvironment: [String: String] = [:], shell: String? = nil) throws {
+            self.shell = shell
             folder = try temporaryFolder()
             environment = [
                 "HERALD_LISTEN": "127.0.0.1:0",
@@ -23,8 +26,29 @@ import Testing
                 "HERALD_TEMPLATES": (templates ?? folder.appendingPathComponent("templates")).path,
             ]
             environment.merge(extraEnvironment) { _, new in new }
-            child = try Child(["serve"], environment: environment, directory: folder)
+            child = try Self.serve(environment: environment, directory: folder, shell: shell)
             try waitUntilListening()
+        }
+
+        static func serve(environment: [String: String], directory: URL, shell: String?) throws -> Child {
+            guard let shell else { return try Child(["serve"], environment: environment, directory: directory) }
+            return try Child(["-c", "\(shell); exec \"$0\" serve", Child.binary.path], environment: environment, directory: directory, executable: "/bin/sh")
+        }
+
+        var databasePath: String { environment["HERALD_DATABASE"] ?? "" }
+
+        /// Posts a signed webhook; returns the status and the answer.
+        func post(_ webhookID: String, body: [UInt8]) throws -> (Int, JSONValue?) {
+            let timestamp = Int64(Date().timeIntervalSince1970)
+            let headers = ["svix-id": webhookID, "svix-timestamp": String(timestamp), "svix-signature": try testSigner().sign(id: webhookID, timestamp: timestamp, body: body)]
+            let response = try HTTPClient().send(method: "POST", url: "http://127.0.0.1:\(port)/webhooks/clerk", headers: headers, body: body)
+            return (response.status, try? JSONValue.parse(response.body))
+        }
+
+        /// GETs `path` on the listener; returns the status and the answer.
+        func get(_ path: String) throws -> (Int, JSONValue?) {
+            let response = try HTTPClient().send(method: "GET", url: "http://127.0.0.1:\(port)\(path)")
+            return (response.status, try? JSONValue.parse(response.body))
         }
 
         func waitUntilListening() throws {
@@ -38,7 +62,7 @@ import Testing
         func restart() throws {
             var environment = self.environment
             environment["HERALD_LISTEN"] = "127.0.0.1:\(port)"
-            child = try Child(["serve"], environment: environment, directory: folder)
+            child = try Self.serve(environment: environment, directory: folder, shell: shell)
             try waitUntilListening()
         }
 

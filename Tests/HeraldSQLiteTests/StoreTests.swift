@@ -227,23 +227,18 @@ let draft = MessageDraft(
     @Test func aVersion6DatabaseWithRepeatedClerkIDsMigratesAndKeepsTheFirst() throws {
         // Version 6 had no unique Clerk id: one Clerk message could be stored twice.
         let path = try temporaryDatabase()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         do {
-            let store = try MessageStore(path: path)
-            try store.connection.execute("""
-                DROP INDEX messages_clerk_id;
-                ALTER TABLE messages DROP COLUMN clerk_id_repeat;
-                PRAGMA user_version = 6;
-                """)
-            var repeated = draft
-            repeated.clerkID = "ema_twice"
-            var single = draft
-            single.clerkID = "ema_once"
-            try store.connection.transaction {
-                for (index, message) in [repeated, single, repeated, draft, repeated].enumerated() {
-                    _ = try store.insert(webhookID: "msg_\(index + 1)", draft: message, payload: [UInt8(index + 1)], now: 1000)
-                }
+            let old = try Connection(path: path)
+            for migration in Schema.migrations.prefix(6) { try old.execute(migration) }
+            try old.execute("PRAGMA user_version = 6")
+            for (index, clerkID) in ["'ema_twice'", "'ema_once'", "'ema_twice'", "NULL", "'ema_twice'"].enumerated() {
+                try old.execute("""
+                    INSERT INTO messages (webhook_id, clerk_id, event_type, status, created_at, updated_at, next_attempt_at)
+                    VALUES ('msg_\(index + 1)', \(clerkID), 'email.created', 'queued', 1000, 1000, 1000);
+                    INSERT INTO payloads (message_id, body) VALUES (\(index + 1), X'0\(index + 1)');
+                    """)
             }
-            #expect(try store.messages(matching: MessageFilter()).count == 5)
         }
         let store = try MessageStore(path: path)  // migrates to 7
         #expect(try store.connection.query("PRAGMA user_version") { try $0.step() ? $0.int(0) : 0 } == Int64(Schema.migrations.count))

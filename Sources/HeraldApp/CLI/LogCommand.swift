@@ -26,6 +26,7 @@ enum LogCommand {
 
         let configuration = try Configuration.load(environment: environment)
         let store = try StoreAccess.open(configuration)
+        defer { store.close() }  // merges what this command wrote into the database file
         let json = parsed.flag("json")
         let printer = RecordPrinter(output: output, json: json)
         if parsed.flag("follow") {

@@ -25,6 +25,7 @@ public final class Gateway {
     let engine: DeliveryEngine
     let pruner: Pruner?
     let server: HTTPServer
+    let health: HealthRoute
     let logger: Logger
     let options: Options
     /// What the templates folder held at start.
@@ -60,8 +61,11 @@ public final class Gateway {
         let intake = Intake(
             verifier: verifier, store: store, webhookPath: configuration.webhookPath, logger: logger, metrics: metrics,
             onQueued: { engine.notify() })
+        let health = HealthRoute(store: store)
+        self.health = health
         let routes = Routes(
-            webhookPath: configuration.webhookPath, intake: intake, metrics: MetricsRoute(metrics: metrics, backlog: store, logger: logger))
+            webhookPath: configuration.webhookPath, intake: intake, metrics: MetricsRoute(metrics: metrics, backlog: store, logger: logger),
+            health: health)
         var http = configuration.http
         http.host = configuration.listenHost
         http.port = configuration.listenPort
@@ -93,6 +97,7 @@ public final class Gateway {
     /// Stops taking requests (those in flight finish), then retention, then delivery
     /// (sends in flight finish), then closes the store.
     public func stop() {
+        health.beginStopping()
         server.stop()
         pruner?.stop()
         if options.delivers { engine.stop() }

@@ -7,21 +7,27 @@ public final class Routes: HTTPHandler {
     private let webhookPath: String
     private let intake: Intake
     private let metrics: MetricsRoute?
+    private let health: HealthRoute
 
     /// `metrics` nil: `/metrics` is not served here (it has a listener of its own).
-    public init(webhookPath: String, intake: Intake, metrics: MetricsRoute?) {
+    public init(webhookPath: String, intake: Intake, metrics: MetricsRoute?, health: HealthRoute = HealthRoute(store: nil)) {
         self.webhookPath = webhookPath
         self.intake = intake
         self.metrics = metrics
+        self.health = health
     }
 
     public func handle(_ request: HTTPRequest) -> HandlerResult {
         switch request.path {
         case webhookPath:
             return intake.handle(request)
-        case "/healthz":
+        case "/healthz", "/readyz", "/livez":
             guard request.method == "GET" || request.method == "HEAD" else { return .respond(Self.methodNotAllowed("GET, HEAD")) }
-            return .respond(.json(200, #"{"status":"ok"}"#))
+            switch request.path {
+            case "/healthz": return health.health()
+            case "/readyz": return health.readiness()
+            default: return health.liveness()
+            }
         case "/metrics" where metrics != nil:
             guard request.method == "GET" else { return .respond(Self.methodNotAllowed("GET")) }
             return metrics!.handle(request)
