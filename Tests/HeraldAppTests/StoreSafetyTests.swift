@@ -97,4 +97,28 @@ import Testing
             store.close()
         }
     }
+
+    @Test func aSecondServeOnAPortInUseClaimsNothing() throws {
+        // An intake-only instance holds the port; the messages it took wait in the database.
+        let first = try Gateway(extraEnvironment: ["HERALD_DELIVERY": "off"])
+        for index in 0..<5 {
+            #expect(try first.post("msg_waiting_\(index)", body: try freshFixture("sms.created")).0 == 200)
+        }
+        var environment = first.environment
+        environment["HERALD_DELIVERY"] = nil
+        environment["HERALD_LISTEN"] = "127.0.0.1:\(first.port)"
+        let (status, _, error) = try Child.run(["serve"], environment: environment, directory: first.folder)
+        #expect(status == 1)
+        #expect(error.contains("Error: cannot listen on 127.0.0.1:\(first.port) (address in use"))
+        #expect(!error.contains("herald listening"))
+
+        let store = try SQLiteStore(path: first.databasePath)
+        let messages = try store.messages(matching: MessageFilter(limit: 100))
+        #expect(messages.count == 5)
+        #expect(messages.allSatisfy { $0.status == .queued && $0.attempts == 0 })
+        #expect(try store.instances().isEmpty)
+        store.close()
+        #expect(first.outbox("sms") == nil && !FileManager.default.fileExists(atPath: first.folder.appendingPathComponent("var/outbox/sms").path))
+        #expect(first.stop() == 0)
+    }
 }
