@@ -9,13 +9,21 @@ final class MessageStore {
     /// The WAL and shared-memory files as they were once the store was open (a read-only
     /// store records none).
     private var companions: [(suffix: String, identity: FileIdentity)] = []
+    /// What the check at open found (nil: a new store, or opened read-only).
+    private(set) var openCheck: StoreCheck.Report?
 
     /// Opens the store at `path`, creating the folder, the file and the schema as needed.
+    /// An existing file is checked first (``StoreCheck``): a damaged or empty one is refused
+    /// with ``SQLiteError/damagedCode``, never served or taken for a new store.
     init(path: String, readOnly: Bool = false) throws {
+        let existed = FileManager.default.fileExists(atPath: path)
         if !readOnly {
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            if existed, let reason = StoreCheck.emptiness(of: path) {
+                throw SQLiteError(code: SQLiteError.damagedCode, message: reason)
             }
         }
         connection = try Connection(path: path, readOnly: readOnly)
@@ -24,6 +32,14 @@ final class MessageStore {
         }
         try connection.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON")
         if !readOnly {
+            if existed {
+                let report = StoreCheck.run(connection)
+                openCheck = report
+                if let first = report.problems.first {
+                    let more = report.problems.count > 1 ? " (and \(report.problems.count - 1) more)" : ""
+                    throw SQLiteError(code: SQLiteError.damagedCode, message: "the database fails SQLite's quick_check: \(first)\(more)")
+                }
+            }
             try Schema.migrate(connection)
             companions = ["-wal", "-shm"].compactMap { suffix in FileIdentity.of(path + suffix).map { (suffix, $0) } }
         }

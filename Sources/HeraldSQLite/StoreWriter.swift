@@ -48,6 +48,12 @@ final class StoreWriter: Sendable {
             let store: MessageStore
             do {
                 store = try MessageStore(path: path)
+                if let check = store.openCheck {
+                    logger.info("store checked", [
+                        "check": check.full ? "quick_check" : "quick_check, all but the event bodies", "store.bytes": String(check.bytes),
+                        "duration.ms": String(check.milliseconds),
+                    ])
+                }
                 opened.set(.success(()))
             } catch {
                 opened.set(.failure(error))

@@ -321,6 +321,37 @@ let draft = MessageDraft(
         #expect(try store.ignoredEventCounts() == ["user.created": 2])
     }
 
+    @Test func theCheckOfALargeStoreAtOpenLeavesOutOnlyTheEventBodies() throws {
+        let path = try temporaryDatabase()
+        do {
+            let store = try MessageStore(path: path)
+            try store.connection.transaction {
+                for index in 1...20 { _ = try store.insert(webhookID: "msg_\(index)", draft: draft, payload: [UInt8](repeating: 7, count: 3000), now: 1000) }
+            }
+            try store.connection.close()
+        }
+        func damage(_ table: String) throws {
+            let connection = try Connection(path: path)
+            let root = try connection.query("SELECT rootpage FROM sqlite_schema WHERE name = ?", [.text(table)]) { try $0.step() ? $0.int(0) : 0 }
+            let pageSize = try connection.query("PRAGMA page_size") { try $0.step() ? $0.int(0) : 0 }
+            try connection.close()
+            let file = try #require(FileHandle(forUpdatingAtPath: path))
+            try file.seek(toOffset: UInt64((root - 1) * pageSize))
+            try file.write(contentsOf: Data(repeating: 0xA5, count: Int(pageSize)))
+            try file.close()
+        }
+        try damage("payloads")
+        let connection = try Connection(path: path)
+        #expect(!StoreCheck.run(connection, full: true).problems.isEmpty)
+        // What a store over StoreCheck.fullCheckBytes gets at open: the bodies are read at delivery.
+        #expect(StoreCheck.run(connection, full: false).problems.isEmpty)
+        try connection.close()
+        try damage("messages")
+        let again = try Connection(path: path)
+        #expect(!StoreCheck.run(again, full: false).problems.isEmpty)
+        #expect(throws: SQLiteError.self) { try MessageStore(path: path) }
+    }
+
     @Test func aFileThatIsNotADatabaseIsAClearError() throws {
         let path = try temporaryDatabase()
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

@@ -40,7 +40,7 @@ public final class Gateway {
         do {
             store = try SQLiteStore(path: configuration.databasePath, logger: logger)
         } catch {
-            throw CommandError("cannot open the store at \(configuration.databasePath): \(error)")
+            throw CommandError("cannot open the store at \(configuration.databasePath): \(error)\(Self.advice(error))")
         }
         templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath, logger: logger)
         templateCount = templates.reload().inventory.count
@@ -75,6 +75,13 @@ public final class Gateway {
             store.close()
             throw CommandError("\(error)")
         }
+    }
+
+    /// What to do about a store that cannot be opened, when there is something to say.
+    static func advice(_ error: StoreError) -> String {
+        guard error.kind == .corrupt else { return "" }
+        return "; the file is damaged: serve refuses it rather than lose what arrives. Restore a backup (see Backups in the README), "
+            + "or move it away with its -wal and -shm to start a new, empty store"
     }
 
     /// The port the listener is bound to.
