@@ -12,21 +12,23 @@ final class MessageStore {
     /// What the check at open found (nil: a new store, or opened read-only).
     private(set) var openCheck: StoreCheck.Report?
 
-    /// Opens the store at `path`, creating the folder, the file and the schema as needed.
-    /// An existing file is checked first (``StoreCheck``): a damaged or empty one is refused
-    /// with ``SQLiteError/damagedCode``, never served or taken for a new store.
+    /// Opens the store at `path`, creating the folder (0700), the file (0600, whole: see
+    /// ``create(at:)``) and the schema as needed. An existing file is checked first
+    /// (``StoreCheck``): a damaged or empty one is refused with ``SQLiteError/damagedCode``,
+    /// never served or taken for a new store.
     init(path: String, readOnly: Bool = false) throws {
         let existed = FileManager.default.fileExists(atPath: path)
         if !readOnly {
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
             if existed, let reason = StoreCheck.emptiness(of: path) {
                 throw SQLiteError(code: SQLiteError.damagedCode, message: reason)
             }
+            if !existed { try Self.create(at: path) }
         }
-        connection = try Connection(path: path, readOnly: readOnly)
+        connection = try Connection(path: path, readOnly: readOnly, create: false)
         if !readOnly {
             try connection.execute("PRAGMA journal_mode=WAL")
         }

@@ -48,6 +48,12 @@ final class StoreWriter: Sendable {
             let store: MessageStore
             do {
                 store = try MessageStore(path: path)
+                let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber
+                if let mode, mode.intValue & 0o077 != 0 {
+                    logger.warning("the store is readable by other users of this host (it holds codes and phone numbers)", [
+                        "database.mode": String(mode.intValue, radix: 8), "fix": "chmod 600 \(path)*",
+                    ])
+                }
                 if let check = store.openCheck {
                     logger.info("store checked", [
                         "check": check.full ? "quick_check" : "quick_check, all but the event bodies", "store.bytes": String(check.bytes),

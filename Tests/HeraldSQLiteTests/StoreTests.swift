@@ -352,6 +352,25 @@ let draft = MessageDraft(
         #expect(throws: SQLiteError.self) { try MessageStore(path: path) }
     }
 
+    @Test func openersRacingToCreateANewStoreAgreeOnOne() throws {
+        // Two serves started at once on a new path (an intake and a deliverer): neither may
+        // find an empty file there, which would be refused as damaged.
+        let path = try temporaryDatabase()
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            do {
+                let store = try MessageStore(path: path)
+                _ = try store.connection.transaction { try store.insert(webhookID: "msg_\(index)", draft: draft, payload: [], now: 1) }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        #expect(try MessageStore(path: path).messages(matching: MessageFilter()).count == 8)
+        let folder = (path as NSString).deletingLastPathComponent
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".new-") }.isEmpty)
+    }
+
     @Test func aFileThatIsNotADatabaseIsAClearError() throws {
         let path = try temporaryDatabase()
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
