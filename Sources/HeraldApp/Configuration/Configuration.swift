@@ -16,6 +16,9 @@ public struct Configuration: Sendable {
 
     public var listenHost = "127.0.0.1"
     public var listenPort: UInt16 = 8787
+    /// Where `/metrics` is served instead of on the main listener (`HERALD_METRICS_LISTEN`,
+    /// `metrics_listen`); nil: on the main listener.
+    public var metricsListen: ListenAddress?
     public var webhookPath = "/webhooks/clerk"
     public var databasePath = "var/herald.db"
     public var templatesPath = "templates"
@@ -102,6 +105,7 @@ public struct Configuration: Sendable {
         for (key, value) in members where !key.hasPrefix("$") {
             switch key {
             case "listen": try setListen(try Self.string(value, key, path))
+            case "metrics_listen": metricsListen = try ListenAddress(parsing: try Self.string(value, key, path))
             case "webhook_path": webhookPath = try Self.path(try Self.string(value, key, path), key)
             case "database": databasePath = try Self.string(value, key, path)
             case "templates": templatesPath = try Self.string(value, key, path)
@@ -141,6 +145,7 @@ public struct Configuration: Sendable {
             return text
         }
         if let listen = value("HERALD_LISTEN") { try setListen(listen) }
+        if let listen = value("HERALD_METRICS_LISTEN") { metricsListen = try ListenAddress(parsing: listen) }
         if let path = value("HERALD_WEBHOOK_PATH") { webhookPath = try Self.path(path, "HERALD_WEBHOOK_PATH") }
         if let database = value("HERALD_DATABASE") { databasePath = database }
         if let templates = value("HERALD_TEMPLATES") { templatesPath = templates }
@@ -245,24 +250,11 @@ public struct Configuration: Sendable {
         return text
     }
 
-    /// Parses `host:port`, `[v6]:port` or `:port`.
+    /// Parses `host:port`, `[v6]:port` or `:port` into the main listener's address.
     mutating func setListen(_ text: String) throws(ConfigurationError) {
-        let host: Substring
-        let port: Substring
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw ConfigurationError("listen address \"\(text)\" needs a port, e.g. [::1]:8787") }
-            port = rest.dropFirst()
-        } else if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon]
-            port = text[text.index(after: colon)...]
-        } else {
-            throw ConfigurationError("listen address \"\(text)\" needs host:port, e.g. 127.0.0.1:8787")
-        }
-        guard let number = UInt16(port) else { throw ConfigurationError("listen port \"\(port)\" is not a port number") }
-        listenHost = host.isEmpty ? "0.0.0.0" : String(host)
-        listenPort = number
+        let address = try ListenAddress(parsing: text)
+        listenHost = address.host
+        listenPort = address.port
     }
 
     /// The address clients use to reach the server (`0.0.0.0` becomes `127.0.0.1`).
@@ -309,6 +301,42 @@ public struct Configuration: Sendable {
         }
         return level
     }
+}
+
+/// Where a listener binds.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// An IP literal; `0.0.0.0` for all interfaces.
+    public var host: String
+    /// 0 picks a free port.
+    public var port: UInt16
+
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port`, `[v6]:port` or `:port` (all interfaces).
+    public init(parsing text: String) throws(ConfigurationError) {
+        let host: Substring
+        let port: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw ConfigurationError("listen address \"\(text)\" needs a port, e.g. [::1]:8787") }
+            port = rest.dropFirst()
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        } else {
+            throw ConfigurationError("listen address \"\(text)\" needs host:port, e.g. 127.0.0.1:8787")
+        }
+        guard let number = UInt16(port) else { throw ConfigurationError("listen port \"\(port)\" is not a port number") }
+        self.host = host.isEmpty ? "0.0.0.0" : String(host)
+        self.port = number
+    }
+
+    /// `127.0.0.1:8787`, `[::1]:8787`.
+    public var description: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 }
 
 /// A configuration problem, told to the user as is.

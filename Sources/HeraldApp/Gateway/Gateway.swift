@@ -25,6 +25,8 @@ public final class Gateway {
     let engine: DeliveryEngine
     let pruner: Pruner?
     let server: HTTPServer
+    /// The listener of `/metrics` alone, when it has one of its own.
+    let metricsServer: HTTPServer?
     let health: HealthRoute
     let logger: Logger
     let options: Options
@@ -63,9 +65,10 @@ public final class Gateway {
             onQueued: { engine.notify() })
         let health = HealthRoute(store: store)
         self.health = health
+        let metricsRoute = MetricsRoute(metrics: metrics, backlog: store, logger: logger)
+        let separateMetrics = configuration.metricsListen != nil
         let routes = Routes(
-            webhookPath: configuration.webhookPath, intake: intake, metrics: MetricsRoute(metrics: metrics, backlog: store, logger: logger),
-            health: health)
+            webhookPath: configuration.webhookPath, intake: intake, metrics: separateMetrics ? nil : metricsRoute, health: health)
         var http = configuration.http
         http.host = configuration.listenHost
         http.port = configuration.listenPort
@@ -74,6 +77,21 @@ public final class Gateway {
         } catch {
             store.close()
             throw CommandError("\(error)")
+        }
+        if let address = configuration.metricsListen {
+            // A scraper or two: one thread, few connections, no bodies.
+            let scrape = HTTPServerConfiguration(
+                host: address.host, port: address.port, maxBodyBytes: 4096, connectionLimit: 64, perIPConnectionLimit: 16,
+                connectionTimeoutSeconds: http.connectionTimeoutSeconds, requestTimeoutSeconds: http.requestTimeoutSeconds, threads: 1)
+            do {
+                metricsServer = try HTTPServer(configuration: scrape, handler: MetricsListenerRoutes(metrics: metricsRoute))
+            } catch {
+                server.stop(drainSeconds: 0)
+                store.close()
+                throw CommandError("metrics listener (HERALD_METRICS_LISTEN): \(error)")
+            }
+        } else {
+            metricsServer = nil
         }
     }
 
@@ -94,6 +112,7 @@ public final class Gateway {
                 try engine.start()
             } catch {
                 server.stop(drainSeconds: 1)
+                metricsServer?.stop(drainSeconds: 1)
                 store.close()
                 throw CommandError("cannot start delivery: \(error)")
             }
@@ -106,6 +125,7 @@ public final class Gateway {
     public func stop() {
         health.beginStopping()
         server.stop()
+        metricsServer?.stop(drainSeconds: 5)
         pruner?.stop()
         if options.delivers { engine.stop() }
         store.close()
@@ -115,7 +135,8 @@ public final class Gateway {
     public var summary: Logger.Metadata {
         let providers = configuration.providers
         var started: Logger.Metadata = [
-            "listen": "\(configuration.listenHost.contains(":") ? "[\(configuration.listenHost)]" : configuration.listenHost):\(server.port)",
+            "listen": ListenAddress(host: configuration.listenHost, port: server.port).description,
+            "metrics": metricsServer.map { ListenAddress(host: $0.host, port: $0.port).description } ?? "on the main listener",
             "webhook.path": configuration.webhookPath, "database": configuration.databasePath,
             "secrets": "\(configuration.secrets.count) from \(configuration.secretSource ?? "?")",
             "templates": "\(templateCount) in \(configuration.templatesPath)",

@@ -46,6 +46,24 @@ public final class Routes: HTTPHandler {
     }
 }
 
+/// The router of the metrics listener (`HERALD_METRICS_LISTEN`): `/metrics` and nothing
+/// else, so that the main listener, which faces the internet, need not serve it.
+public final class MetricsListenerRoutes: HTTPHandler {
+    private let metrics: MetricsRoute
+
+    public init(metrics: MetricsRoute) {
+        self.metrics = metrics
+    }
+
+    public func handle(_ request: HTTPRequest) -> HandlerResult {
+        guard request.path == "/metrics" else { return .respond(.error(404, code: "not_found", message: "no such path")) }
+        guard request.method == "GET" else { return .respond(Routes.methodNotAllowed("GET")) }
+        return metrics.handle(request)
+    }
+
+    public func serverRejected(_ request: HTTPRequest, status: Int, reason: String) {}
+}
+
 /// `GET /metrics`: the process's counters, and the backlog gauges read from the store (for
 /// every process sharing it). The counters are answered even if the store cannot be read.
 public final class MetricsRoute: HTTPHandler {
