@@ -18,6 +18,8 @@ import Testing
         init(templates: URL? = nil, extraEnvironment: [String: String] = [:], shell: String? = nil) throws {
             self.shell = shell
             folder = try temporaryFolder()
+            // A folder named explicitly must exist: an empty one, unless the test gives its own.
+            if templates == nil { try FileManager.default.createDirectory(at: folder.appendingPathComponent("templates"), withIntermediateDirectories: true) }
             environment = [
                 "HERALD_LISTEN": "127.0.0.1:0",
                 "HERALD_DATABASE": folder.appendingPathComponent("var/herald.db").path,

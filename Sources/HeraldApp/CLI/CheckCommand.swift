@@ -26,15 +26,19 @@ enum CheckCommand {
             if problems > 0 { failures.append("\(problems) provider check(s) failed") }
         }
 
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: configuration.templatesPath, isDirectory: &isDirectory), isDirectory.boolValue {
+        if let problem = configuration.templatesFolderProblem() {
+            if problem.refuse {
+                output.write("problem: \(problem.message)\n")
+                failures.append("the templates folder is missing")
+            } else {
+                output.write("note: \(problem.message)\n")
+            }
+        } else {
             let templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath).reload()
             let problems = findProblems(templates, localePath: configuration.localePath)
             for problem in problems { output.write("problem: \(TerminalText.escape(problem))\n") }
             output.write("templates: \(templates.inventory.count) message template(s), \(templates.files.count) file(s) in \(configuration.templatesPath), \(problems.count) problem(s)\n")
             if !problems.isEmpty { failures.append("\(problems.count) problem(s) in \(configuration.templatesPath)") }
-        } else {
-            output.write("note: no templates folder at \(configuration.templatesPath); Clerk's own rendering is sent for every message\n")
         }
         if !failures.isEmpty { throw CommandError(failures.joined(separator: "; ")) }
     }

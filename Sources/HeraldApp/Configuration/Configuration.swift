@@ -22,6 +22,9 @@ public struct Configuration: Sendable {
     public var webhookPath = "/webhooks/clerk"
     public var databasePath = "var/herald.db"
     public var templatesPath = "templates"
+    /// Which setting named the templates folder (`HERALD_TEMPLATES`, or the file's
+    /// `templates`); nil for the default. A folder named explicitly must exist.
+    public var templatesSource: String?
     /// Where the locale is read from in the event's template variables.
     public var localePath = "user.public_metadata.locale"
     /// Where the outbox transport writes messages.
@@ -58,6 +61,25 @@ public struct Configuration: Sendable {
     public var configFile: String?
 
     public init() {}
+
+    /// What is wrong with the templates folder, if anything: `refuse` when serve must not
+    /// start (a folder named explicitly that is not there), else a warning. Either way
+    /// every message would go out with Clerk's rendering.
+    public func templatesFolderProblem() -> (message: String, refuse: Bool)? {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: templatesPath, isDirectory: &isDirectory)
+        if !exists || !isDirectory.boolValue {
+            let what = exists ? "is not a folder" : "does not exist"
+            if let templatesSource {
+                return ("\(templatesSource): the templates folder \(templatesPath) \(what); fix the path, or unset it to use ./templates", true)
+            }
+            return ("no templates folder at \(templatesPath) (\(what)): Clerk's rendering is sent for every message", false)
+        }
+        guard (try? FileManager.default.contentsOfDirectory(atPath: templatesPath)) != nil else {
+            return ("the templates folder \(templatesPath) cannot be read: Clerk's rendering is sent for every message", false)
+        }
+        return nil
+    }
 
     /// The first SMTP relay among the email providers (for `herald check --relay`).
     public var smtp: SMTPSettings? {
@@ -108,7 +130,9 @@ public struct Configuration: Sendable {
             case "metrics_listen": metricsListen = try ListenAddress(parsing: try Self.string(value, key, path), setting: "\(path): \"metrics_listen\"")
             case "webhook_path": webhookPath = try Self.path(try Self.string(value, key, path), key)
             case "database": databasePath = try Self.string(value, key, path)
-            case "templates": templatesPath = try Self.string(value, key, path)
+            case "templates":
+                templatesPath = try Self.string(value, key, path)
+                templatesSource = "\(path): \"templates\""
             case "locale_path": localePath = try Self.string(value, key, path)
             case "outbox": outboxPath = try Self.string(value, key, path)
             case "email_from": delivery.email.from = try Self.mailbox(try Self.string(value, key, path), key)
@@ -148,7 +172,10 @@ public struct Configuration: Sendable {
         if let listen = value("HERALD_METRICS_LISTEN") { metricsListen = try ListenAddress(parsing: listen, setting: "HERALD_METRICS_LISTEN") }
         if let path = value("HERALD_WEBHOOK_PATH") { webhookPath = try Self.path(path, "HERALD_WEBHOOK_PATH") }
         if let database = value("HERALD_DATABASE") { databasePath = database }
-        if let templates = value("HERALD_TEMPLATES") { templatesPath = templates }
+        if let templates = value("HERALD_TEMPLATES") {
+            templatesPath = templates
+            templatesSource = "HERALD_TEMPLATES"
+        }
         if let locale = value("HERALD_LOCALE_PATH") { localePath = locale }
         if let outbox = value("HERALD_OUTBOX") { outboxPath = outbox }
         if let from = value("HERALD_EMAIL_FROM") { delivery.email.from = try Self.mailbox(from, "HERALD_EMAIL_FROM") }

@@ -39,6 +39,11 @@ public final class Gateway {
         self.configuration = configuration
         self.options = options
         self.logger = logger
+        let templatesProblem = configuration.templatesFolderProblem()
+        if let templatesProblem {
+            guard !templatesProblem.refuse else { throw ConfigurationError(templatesProblem.message) }
+            logger.warning(templatesProblem.message, ["templates.path": configuration.templatesPath])
+        }
         do {
             store = try SQLiteStore(path: configuration.databasePath, logger: logger)
         } catch {
@@ -46,6 +51,11 @@ public final class Gateway {
         }
         templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath, logger: logger)
         templateCount = templates.reload().inventory.count
+        if templateCount == 0, templatesProblem == nil {
+            logger.warning(
+                "the templates folder holds no message template: Clerk's rendering is sent for every message",
+                ["templates.path": configuration.templatesPath])
+        }
         let providers = configuration.providers
         let store = self.store
         let metrics = self.metrics
