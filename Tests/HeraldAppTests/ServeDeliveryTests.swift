@@ -32,6 +32,14 @@ import Testing
             try waitUntilListening()
         }
 
+        /// A test that stops early (a failed #require) leaves no serve behind.
+        deinit {
+            if child.process.isRunning {
+                child.process.terminate()
+                child.process.waitUntilExit()
+            }
+        }
+
         static func serve(environment: [String: String], directory: URL, shell: String?) throws -> Child {
             guard let shell else { return try Child(["serve"], environment: environment, directory: directory) }
             return try Child(["-c", "\(shell); exec \"$0\" serve", Child.binary.path], environment: environment, directory: directory, executable: "/bin/sh")
