@@ -29,6 +29,8 @@ final class StoreWriter: Sendable {
         var stopped = false
         /// The most write jobs one transaction held (for tests of group commit).
         var largestBatch = 0
+        /// What the last commits left.
+        var health = StoreHealth(state: .ok, since: StoreWriter.now())
     }
 
     private let queue = Queue()
@@ -45,6 +47,18 @@ final class StoreWriter: Sendable {
             let store: MessageStore
             do {
                 store = try MessageStore(path: path)
+                let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber
+                if let mode, mode.intValue & 0o077 != 0 {
+                    logger.warning("the store is readable by other users of this host (it holds codes and phone numbers)", [
+                        "database.mode": String(mode.intValue, radix: 8), "fix": "chmod 600 \(path)*",
+                    ])
+                }
+                if let check = store.openCheck {
+                    logger.info("store checked", [
+                        "check": check.full ? "quick_check" : "quick_check, all but the event bodies", "store.bytes": String(check.bytes),
+                        "duration.ms": String(check.milliseconds),
+                    ])
+                }
                 opened.set(.success(()))
             } catch {
                 opened.set(.failure(error))
@@ -93,7 +107,18 @@ final class StoreWriter: Sendable {
         return queue.largestBatch
     }
 
-    /// Finishes queued jobs, then closes the store. Later writes fail.
+    /// Wall-clock time in Unix milliseconds.
+    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// What the last commits left.
+    var health: StoreHealth {
+        queue.condition.lock()
+        defer { queue.condition.unlock() }
+        return queue.health
+    }
+
+    /// Finishes queued jobs, then checkpoints and closes the store on its thread, and
+    /// returns once it is closed. Later writes fail.
     func close() {
         queue.condition.lock()
         queue.stopping = true
@@ -115,7 +140,6 @@ final class StoreWriter: Sendable {
     }
 
     private static func loop(store: MessageStore, queue: Queue, logger: Logger, maxBatch: Int) {
-        let connection = store.connection
         var previousBatch = 0
         while true {
             queue.condition.lock()
@@ -127,6 +151,12 @@ final class StoreWriter: Sendable {
                 while queue.jobs.count * 2 < previousBatch && queue.condition.wait(until: deadline) {}
             }
             if queue.jobs.isEmpty && queue.stopping {
+                let lost = queue.health.state == .lost
+                queue.condition.unlock()
+                // Inside this thread and before close() returns: a process that exits right
+                // after a clean stop leaves the database file whole, its WAL merged.
+                store.close(logger: logger, checkpoint: !lost)
+                queue.condition.lock()
                 queue.stopped = true
                 queue.condition.broadcast()
                 queue.condition.unlock()
@@ -134,6 +164,7 @@ final class StoreWriter: Sendable {
             }
             let taken = Array(queue.jobs.prefix(maxBatch))
             queue.jobs.removeFirst(taken.count)
+            let lost = queue.health.state == .lost
             queue.condition.unlock()
             previousBatch = taken.count
 
@@ -148,51 +179,105 @@ final class StoreWriter: Sendable {
             }
             let batch = taken.filter { !$0.readOnly }
             if batch.isEmpty { continue }
+            if lost {
+                // The file is gone: whatever is written now would be lost with it.
+                for job in batch { job.finish(.failure(fileReplaced(store))) }
+                continue
+            }
             queue.condition.lock()
             queue.largestBatch = max(queue.largestBatch, batch.count)
             queue.condition.unlock()
 
-            // Fast path: the whole batch in one transaction. Jobs rarely fail; when one does,
-            // the batch is rolled back and run again with a savepoint per job, so that only
-            // the failing job is undone.
-            var outcomes: [Result<Void, any Error>] = []
-            outcomes.reserveCapacity(batch.count)
-            do {
-                try connection.run("BEGIN IMMEDIATE")
-                var failed = false
-                for job in batch {
-                    do {
-                        try job.run(store)
-                    } catch {
-                        failed = true
-                        break
-                    }
-                }
-                if failed {
-                    try connection.run("ROLLBACK")
-                    try connection.run("BEGIN IMMEDIATE")
-                    for job in batch {
-                        try connection.run("SAVEPOINT job")
-                        do {
-                            try job.run(store)
-                            try connection.run("RELEASE job")
-                            outcomes.append(.success(()))
-                        } catch {
-                            try connection.run("ROLLBACK TO job")
-                            try connection.run("RELEASE job")
-                            outcomes.append(.failure(error))
-                        }
-                    }
-                } else {
-                    outcomes = Array(repeating: .success(()), count: batch.count)
-                }
-                try connection.run("COMMIT")
-            } catch {
-                try? connection.execute("ROLLBACK")
-                logger.error("store commit failed", ["error": "\(error)", "batch.size": "\(batch.count)"])
-                outcomes = Array(repeating: .failure(error), count: batch.count)
+            var outcomes = commit(batch, store: store, logger: logger)
+            // Only now may the callers hear that it is kept: the commit went into the file at
+            // the configured path, not into one deleted or replaced under it.
+            if let replaced = store.replacedFile() {
+                outcomes = Array(repeating: .failure(fileReplaced(store)), count: batch.count)
+                update(queue, to: StoreHealth(state: .lost, code: "store_file_replaced", since: StoreWriter.now()), logger: logger, file: replaced)
+            } else {
+                let trouble = outcomes.lazy.compactMap { outcome -> StoreError? in
+                    guard case .failure(let error) = outcome else { return nil }
+                    let storeError = SQLiteError.storeError(error)
+                    return storeError.kind == .unavailable || storeError.kind == .corrupt ? storeError : nil
+                }.first
+                let health = trouble.map { StoreHealth(state: .failing, code: $0.code, since: StoreWriter.now()) }
+                update(queue, to: health ?? StoreHealth(state: .ok, since: StoreWriter.now()), logger: logger, file: nil)
             }
             for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+        }
+    }
+
+    /// Runs a batch in one transaction and commits it: the fast path runs every job; when
+    /// one fails (rarely), the batch is rolled back and run again with a savepoint per job,
+    /// so that only the failing job is undone. Returns each job's outcome.
+    private static func commit(_ batch: [Job], store: MessageStore, logger: Logger) -> [Result<Void, any Error>] {
+        let connection = store.connection
+        var outcomes: [Result<Void, any Error>] = []
+        outcomes.reserveCapacity(batch.count)
+        do {
+            try connection.run("BEGIN IMMEDIATE")
+            var failed = false
+            for job in batch {
+                do {
+                    try job.run(store)
+                } catch {
+                    failed = true
+                    break
+                }
+            }
+            if failed {
+                try connection.run("ROLLBACK")
+                try connection.run("BEGIN IMMEDIATE")
+                for job in batch {
+                    try connection.run("SAVEPOINT job")
+                    do {
+                        try job.run(store)
+                        try connection.run("RELEASE job")
+                        outcomes.append(.success(()))
+                    } catch {
+                        try connection.run("ROLLBACK TO job")
+                        try connection.run("RELEASE job")
+                        outcomes.append(.failure(error))
+                    }
+                }
+            } else {
+                outcomes = Array(repeating: .success(()), count: batch.count)
+            }
+            try connection.run("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            logger.error("store commit failed", ["error": "\(error)", "batch.size": "\(batch.count)"])
+            outcomes = Array(repeating: .failure(error), count: batch.count)
+        }
+        return outcomes
+    }
+
+    private static func fileReplaced(_ store: MessageStore) -> SQLiteError {
+        SQLiteError(
+            code: SQLiteError.fileReplacedCode,
+            message: "the database file at \(store.connection.path) is no longer the one open (deleted or replaced); restart to open it again")
+    }
+
+    /// Records the health a batch left and logs each change of state once.
+    private static func update(_ queue: Queue, to health: StoreHealth, logger: Logger, file: String?) {
+        queue.condition.lock()
+        let previous = queue.health
+        if previous.state != health.state {
+            queue.health = health
+        } else if previous.code != health.code {
+            queue.health.code = health.code
+        }
+        queue.condition.unlock()
+        guard previous.state != health.state else { return }
+        switch health.state {
+        case .lost:
+            logger.error(
+                "the database file was deleted or replaced while open: nothing more is stored (503); restart to open the file at the path",
+                ["database.file": file ?? "?", "error": health.code ?? ""])
+        case .failing:
+            logger.error("store failing: writes are refused (503) until a commit succeeds", ["error": health.code ?? ""])
+        case .ok:
+            logger.notice("store recovered: commits succeed again", ["down.ms": String(health.since - previous.since)])
         }
     }
 }
