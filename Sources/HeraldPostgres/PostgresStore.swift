@@ -13,7 +13,7 @@ public import HeraldCore
 /// A lost connection fails what was in flight with ``StoreError/Kind/unavailable`` (intake
 /// answers 503; nothing half-written is kept) and is opened again with backoff. The only
 /// public type of this module, and the only importer of libpq.
-public final class PostgresStore: MessageStoreBackend {
+public final class PostgresStore: MessageStoreBackend, StoreHealthSource {
     private let writer: Writer
     private let reader: Reader
     private let listener: Listener
@@ -71,6 +71,15 @@ public final class PostgresStore: MessageStoreBackend {
         } catch {
             throw PostgresError.storeError(error)
         }
+    }
+
+    // MARK: StoreHealthSource
+
+    public var health: StoreHealth { writer.health }
+
+    public func probe(then: @escaping @Sendable (StoreHealth) -> Void) {
+        let writer = self.writer
+        writer.submit(.closure({ context in _ = try context.connection.query("SELECT 1") }) { _ in then(writer.health) })
     }
 
     // MARK: IntakeStore, BacklogSource

@@ -39,6 +39,9 @@ enum Schema {
         CREATE INDEX messages_retrying ON messages (next_attempt_at) WHERE status = 'retrying';
         CREATE INDEX messages_sending ON messages (lease_until) WHERE status = 'sending';
         CREATE INDEX messages_created ON messages (created_at);
+        -- One Clerk message (`ema_...`, `sms_...`) is stored once, whatever webhook id it came
+        -- under (two Svix endpoints pointing at Herald): a repeat is a duplicate.
+        CREATE UNIQUE INDEX messages_clerk_id ON messages (clerk_id) WHERE clerk_id IS NOT NULL;
         CREATE TABLE payloads (
             message_id bigint PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
             body bytea NOT NULL

@@ -55,19 +55,24 @@ extension WriteContext {
     }
 
     /// The messages repeats ran into (a new statement: it sees what the other transaction
-    /// committed, and what this one stored). The webhook id is looked up first; another
-    /// unique key (Clerk's message id) is looked up after it, for the requests it leaves.
+    /// committed, and what this one stored). The webhook id is looked up first; Clerk's
+    /// message id (the other unique key) after it, for the requests it leaves.
     private func existing(_ requests: [InsertRequest]) throws -> [InsertOutcome] {
         let rows = try connection.query(
-            "SELECT id, status, webhook_id FROM messages WHERE webhook_id = ANY($1::text[])", [ArrayLiteral.texts(requests.map(\.webhookID))])
+            "SELECT id, status, webhook_id, clerk_id FROM messages WHERE webhook_id = ANY($1::text[]) OR clerk_id = ANY($2::text[])",
+            [ArrayLiteral.texts(requests.map(\.webhookID)), ArrayLiteral.texts(requests.compactMap(\.draft.clerkID))])
         var byWebhook: [String: InsertOutcome] = [:]
+        var byClerk: [String: InsertOutcome] = [:]
         for row in 0..<rows.count {
-            byWebhook[rows.text(row, 2) ?? ""] = InsertOutcome(
+            let outcome = InsertOutcome(
                 id: rows.int(row, 0), status: rows.text(row, 1).flatMap(MessageStatus.init(rawValue:)) ?? .queued, duplicate: true)
+            byWebhook[rows.text(row, 2) ?? ""] = outcome
+            if let clerkID = rows.text(row, 3) { byClerk[clerkID] = outcome }
         }
         return try requests.map { request in
-            guard let outcome = byWebhook[request.webhookID] else { throw PostgresError.internalError("conflicting webhook id not found") }
-            return outcome
+            if let outcome = byWebhook[request.webhookID] { return outcome }
+            if let clerkID = request.draft.clerkID, let outcome = byClerk[clerkID] { return outcome }
+            throw PostgresError.internalError("conflicting webhook id or Clerk id not found")
         }
     }
 

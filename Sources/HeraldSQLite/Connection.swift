@@ -9,12 +9,13 @@ private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.sel
 final class Connection {
     fileprivate let handle: OpaquePointer
     private var cache: [String: Statement] = [:]
+    private var isOpen = true
     let path: String
 
-    /// Opens (and creates, unless `readOnly`) the database file at `path`.
-    init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+    /// Opens (and, unless `readOnly` or not `create`, creates) the database file at `path`.
+    init(path: String, readOnly: Bool = false, create: Bool = true) throws(SQLiteError) {
         var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open database"
@@ -31,7 +32,37 @@ final class Connection {
 
     deinit {
         cache.removeAll()
-        sqlite3_close_v2(handle)
+        if isOpen { sqlite3_close_v2(handle) }
+    }
+
+    /// Finalizes the cached statements and closes the database now. When this is the last
+    /// connection to the file, SQLite checkpoints the WAL into it and deletes the WAL.
+    func close() throws(SQLiteError) {
+        guard isOpen else { return }
+        cache.removeAll()
+        let rc = sqlite3_close(handle)
+        guard rc == SQLITE_OK else { throw error(rc, sql: nil) }
+        isOpen = false
+    }
+
+    /// Copies what the WAL holds into the database file as far as no reader or writer of
+    /// another connection stands in the way (`SQLITE_CHECKPOINT_PASSIVE`: never waits).
+    /// Returns the WAL's frames and how many of them the database file now holds.
+    func checkpoint() throws(SQLiteError) -> (frames: Int, merged: Int) {
+        var frames: Int32 = 0
+        var merged: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &merged)
+        guard rc == SQLITE_OK else { throw error(rc, sql: nil) }
+        return (Int(frames), Int(merged))
+    }
+
+    /// Whether the database file at ``path`` is no longer the file this connection has
+    /// open: deleted, renamed, or replaced by another (`SQLITE_FCNTL_HAS_MOVED`, which
+    /// compares the inode at the path with the open one's). Writes would go on into a file
+    /// no one will ever open again.
+    var fileHasMoved: Bool {
+        var moved: Int32 = 0
+        return sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved != 0
     }
 
     /// Runs one or more statements without results.
@@ -125,7 +156,12 @@ final class Statement {
             switch value {
             case .null: rc = sqlite3_bind_null(handle, index)
             case .integer(let number): rc = sqlite3_bind_int64(handle, index, number)
-            case .text(let text): rc = sqlite3_bind_text(handle, index, text, -1, SQLITE_TRANSIENT)
+            case .text(let text):
+                // With its byte length, so that a NUL inside the text is stored, not the end of it.
+                // (`utf8CString` ends with a terminator, so it is never empty: a null pointer would bind NULL.)
+                rc = text.utf8CString.withUnsafeBufferPointer { buffer in
+                    sqlite3_bind_text64(handle, index, buffer.baseAddress, UInt64(buffer.count - 1), SQLITE_TRANSIENT, UInt8(SQLITE_UTF8))
+                }
             case .blob(let bytes):
                 rc = bytes.withUnsafeBytes { buffer in
                     sqlite3_bind_blob64(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), UInt64(buffer.count), SQLITE_TRANSIENT)
@@ -155,9 +191,11 @@ final class Statement {
 
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
+    /// The column's text, whole: a NUL inside it is kept (the byte count decides, not a terminator).
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
-        return String(cString: pointer)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     func blob(_ column: Int32) -> [UInt8] {

@@ -6,33 +6,96 @@ import HeraldCore
 /// ``StoreWriter``; the CLI opens its own.
 final class MessageStore {
     let connection: Connection
+    /// The WAL and shared-memory files as they were once the store was open (a read-only
+    /// store records none).
+    private var companions: [(suffix: String, identity: FileIdentity)] = []
+    /// What the check at open found (nil: a new store, or opened read-only).
+    private(set) var openCheck: StoreCheck.Report?
 
-    /// Opens the store at `path`, creating the folder, the file and the schema as needed.
+    /// Opens the store at `path`, creating the folder (0700), the file (0600, whole: see
+    /// ``create(at:)``) and the schema as needed. An existing file is checked first
+    /// (``StoreCheck``): a damaged or empty one is refused with ``SQLiteError/damagedCode``,
+    /// never served or taken for a new store.
     init(path: String, readOnly: Bool = false) throws {
+        let existed = FileManager.default.fileExists(atPath: path)
         if !readOnly {
             let folder = (path as NSString).deletingLastPathComponent
             if !folder.isEmpty {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
+            if existed, let reason = StoreCheck.emptiness(of: path) {
+                throw SQLiteError(code: SQLiteError.damagedCode, message: reason)
+            }
+            if !existed { try Self.create(at: path) }
         }
-        connection = try Connection(path: path, readOnly: readOnly)
+        connection = try Connection(path: path, readOnly: readOnly, create: false)
         if !readOnly {
             try connection.execute("PRAGMA journal_mode=WAL")
         }
         try connection.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON")
-        if !readOnly { try Schema.migrate(connection) }
+        if !readOnly {
+            if existed {
+                let report = StoreCheck.run(connection)
+                openCheck = report
+                if let first = report.problems.first {
+                    let more = report.problems.count > 1 ? " (and \(report.problems.count - 1) more)" : ""
+                    throw SQLiteError(code: SQLiteError.damagedCode, message: "the database fails SQLite's quick_check: \(first)\(more)")
+                }
+            }
+            try Schema.migrate(connection)
+            companions = ["-wal", "-shm"].compactMap { suffix in FileIdentity.of(path + suffix).map { (suffix, $0) } }
+        }
+    }
+
+    /// Which file is no longer the one open: the database (deleted, renamed or replaced),
+    /// or its `-wal` or `-shm`. Nil while every one is. Two `stat`s and a file control: cheap
+    /// next to the fsyncs of a commit.
+    func replacedFile() -> String? {
+        let name = (connection.path as NSString).lastPathComponent
+        if connection.fileHasMoved { return name }
+        for (suffix, identity) in companions where FileIdentity.of(connection.path + suffix) != identity { return name + suffix }
+        return nil
+    }
+
+    /// A write of no meaning that must commit like any other: one row rewritten with 64 KiB
+    /// (17 pages), more than a message with a large event takes.
+    func probe(now: Int64) throws {
+        try connection.run("""
+            INSERT INTO store_probe (id, at, filler) VALUES (1, ?, zeroblob(65536))
+            ON CONFLICT(id) DO UPDATE SET at = excluded.at, filler = excluded.filler
+            """, [.integer(now)])
+    }
+
+    /// Merges the WAL into the database file as far as other connections allow, then closes
+    /// the connection (the last one to the file merges the rest and deletes the WAL), so
+    /// that the database file alone holds everything after a clean stop.
+    func close(logger: Logger, checkpoint: Bool = true) {
+        if checkpoint {
+            do {
+                let result = try connection.checkpoint()
+                logger.debug("store checkpointed", ["wal.frames": String(result.frames), "wal.merged": String(result.merged)])
+            } catch {
+                logger.warning("store checkpoint failed at close", ["error": "\(error)"])
+            }
+        }
+        do {
+            try connection.close()
+        } catch {
+            logger.error("store close failed", ["error": "\(error)"])
+        }
     }
 
     // MARK: Writes
 
-    /// Stores a new message for `webhookID`, or returns the existing one: a webhook id is
-    /// stored at most once. Must run inside a transaction (see ``StoreWriter``).
+    /// Stores a new message for `webhookID`, or returns the existing one: a webhook id, and
+    /// Clerk's message id, is stored at most once (either conflict makes it a duplicate;
+    /// the webhook id is looked up first). Must run inside a transaction (see ``StoreWriter``).
     func insert(webhookID: String, draft: MessageDraft, payload: [UInt8], now: Int64) throws -> InsertOutcome {
         try connection.run("""
             INSERT INTO messages (webhook_id, clerk_id, event_type, channel, slug, recipient, subject, status,
                                   attempts, last_error, created_at, updated_at, next_attempt_at, occurred_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
-            ON CONFLICT(webhook_id) DO NOTHING
+            ON CONFLICT DO NOTHING
             """, [
                 .text(webhookID), .optional(draft.clerkID), .text(draft.eventType), .optional(draft.channel?.rawValue),
                 .optional(draft.slug), .optional(draft.recipient), .optional(draft.subject), .text(draft.status.rawValue),
@@ -40,10 +103,20 @@ final class MessageStore {
                 draft.status == .queued ? .integer(now) : .null, draft.occurredAt.map(SQLValue.integer) ?? .null,
             ])
         if connection.changes == 0 {
-            return try connection.query("SELECT id, status FROM messages WHERE webhook_id = ?", [.text(webhookID)]) { row in
-                guard try row.step() else { throw SQLiteError(code: 0, message: "conflicting webhook id not found") }
+            let existing: (Statement) throws -> InsertOutcome? = { row in
+                guard try row.step() else { return nil }
                 return InsertOutcome(id: row.int(0), status: MessageStatus(rawValue: row.text(1) ?? "") ?? .queued, duplicate: true)
             }
+            if let outcome = try connection.query("SELECT id, status FROM messages WHERE webhook_id = ?", [.text(webhookID)], existing) {
+                return outcome
+            }
+            if let clerkID = draft.clerkID,
+                let outcome = try connection.query(
+                    "SELECT id, status FROM messages WHERE clerk_id = ? AND clerk_id_repeat = 0", [.text(clerkID)], existing)
+            {
+                return outcome
+            }
+            throw SQLiteError(code: 0, message: "conflicting webhook id or Clerk id not found")
         }
         let id = connection.lastInsertRowID
         try connection.run("INSERT INTO payloads (message_id, body) VALUES (?, ?)", [.integer(id), .blob(payload)])

@@ -6,6 +6,8 @@ struct SQLiteError: Error, CustomStringConvertible, Sendable {
     /// Herald's own codes for conditions SQLite does not name.
     static let schemaTooNewCode: Int32 = -1
     static let closedCode: Int32 = -2
+    static let fileReplacedCode: Int32 = -3
+    static let damagedCode: Int32 = -4
 
     var code: Int32
     var message: String
@@ -34,6 +36,8 @@ extension SQLiteError {
         switch code {
         case Self.schemaTooNewCode: return StoreError(.schemaTooNew, code: "schema_too_new", message: message)
         case Self.closedCode: return StoreError(.closed, code: "store_closed", message: message)
+        case Self.fileReplacedCode: return StoreError(.unavailable, code: "store_file_replaced", message: message)
+        case Self.damagedCode: return StoreError(.corrupt, code: "store_damaged", message: message)
         default: break
         }
         switch primaryCode {

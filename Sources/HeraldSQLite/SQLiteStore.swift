@@ -5,7 +5,7 @@ public import HeraldCore
 /// store (intake, the delivery queue, the operator's log, retention) over one connection
 /// owned by one writer thread, which group-commits concurrent writes. The only public type
 /// of this module; the PostgreSQL backend implements the same protocols.
-public final class SQLiteStore: MessageStoreBackend {
+public final class SQLiteStore: MessageStoreBackend, StoreHealthSource {
     let writer: StoreWriter
     public let path: String
 
@@ -45,6 +45,15 @@ public final class SQLiteStore: MessageStoreBackend {
         _ body: @escaping @Sendable (MessageStore) throws -> T, then: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
         writer.submit(body) { result in then(result.mapError(SQLiteError.storeError)) }
+    }
+
+    // MARK: StoreHealthSource
+
+    public var health: StoreHealth { writer.health }
+
+    public func probe(then: @escaping @Sendable (StoreHealth) -> Void) {
+        let writer = self.writer
+        writer.submit({ try $0.probe(now: StoreWriter.now()) }) { _ in then(writer.health) }
     }
 
     // MARK: IntakeStore, BacklogSource
@@ -184,6 +193,29 @@ public final class SQLiteStore: MessageStoreBackend {
 }
 
 extension SQLiteStore {
+    /// What ``check(path:)`` found.
+    public struct CheckReport: Sendable {
+        /// What SQLite's `quick_check` found (at most 20 lines); empty when the file is sound.
+        public var problems: [String]
+        public var milliseconds: Int
+        /// The database file and its WAL.
+        public var bytes: Int64
+    }
+
+    /// Checks the whole store at `path` without changing it (`herald check`): the same
+    /// `quick_check` as at open, over every table, the event bodies included. Reads every
+    /// page: seconds per GB. Throws when the file cannot be opened at all.
+    public static func check(path: String) throws(StoreError) -> CheckReport {
+        if let reason = StoreCheck.emptiness(of: path) { return CheckReport(problems: [reason], milliseconds: 0, bytes: 0) }
+        do {
+            let store = try MessageStore(path: path, readOnly: true)
+            let report = StoreCheck.run(store.connection, full: true)
+            return CheckReport(problems: report.problems, milliseconds: report.milliseconds, bytes: report.bytes)
+        } catch {
+            throw SQLiteError.storeError(error)
+        }
+    }
+
     /// Runs raw SQL in a write transaction: for tests that must put the file into a state
     /// no API call makes (an old row, a broken value). Not for production code.
     public func unsafeExecuteForTesting(_ sql: String) throws(StoreError) {

@@ -92,7 +92,26 @@ enum Schema {
         ) STRICT;
         CREATE INDEX messages_lease_owner ON messages (lease_owner) WHERE status = 'sending';
         """,
-        // 7: attempts by time, for `herald status` (per provider over the last minutes).
+        // 7: Clerk's message id is unique too, so that one Clerk message under two webhook ids
+        // (two endpoints pointing at Herald) is stored once. A database may already hold such
+        // repeats: the first message with each id keeps it in the index, the later ones are
+        // marked and left out of it (their rows and their clerk_id stay as they are). One pass
+        // over the table and a sort, not a lookup per row: there is no index on clerk_id yet.
+        """
+        ALTER TABLE messages ADD COLUMN clerk_id_repeat INTEGER NOT NULL DEFAULT 0;
+        UPDATE messages SET clerk_id_repeat = 1
+        WHERE clerk_id IS NOT NULL
+          AND id NOT IN (SELECT MIN(id) FROM messages WHERE clerk_id IS NOT NULL GROUP BY clerk_id);
+        CREATE UNIQUE INDEX messages_clerk_id ON messages (clerk_id) WHERE clerk_id IS NOT NULL AND clerk_id_repeat = 0;
+        """,
+        // 8: one row that a health probe rewrites, so that a store whose commits failed is
+        // seen to take writes again while no webhook arrives. Its filler makes the probe's
+        // commit as large as a big message's, so that a disk with room for a few pages only
+        // does not pass for one that takes webhooks again.
+        """
+        CREATE TABLE store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL, filler BLOB NOT NULL) STRICT;
+        """,
+        // 9: attempts by time, for `herald status` (per provider over the last minutes).
         """
         CREATE INDEX attempts_started ON attempts (started_at);
         """,

@@ -20,7 +20,20 @@ final class StoreWriter: Sendable {
         }
     }
 
+    /// What the writer thread shares with callers, guarded by `lock`.
+    private final class State: @unchecked Sendable {
+        // Every field is read and written only while `lock` is held.
+        let lock = NSLock()
+        /// The most write jobs one transaction held (for tests of group commit).
+        var largestBatch = 0
+        /// What the last commits left.
+        var health = StoreHealth(state: .ok, since: StoreWriter.now())
+    }
+
     private let queue = JobQueue<Job>()
+    private let state = State()
+    /// Set once the writer thread has checkpointed and closed the store (or failed to open it).
+    private let closed = Outcome<Void>()
     private let logger: Logger
     let maxBatch: Int
 
@@ -30,16 +43,32 @@ final class StoreWriter: Sendable {
         self.maxBatch = maxBatch
         let opened = Outcome<Void>()
         let queue = self.queue
+        let state = self.state
+        let closed = self.closed
         startThread(named: "herald-store") { [logger, maxBatch] in
             let store: MessageStore
             do {
                 store = try MessageStore(path: path)
+                let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber
+                if let mode, mode.intValue & 0o077 != 0 {
+                    logger.warning("the store is readable by other users of this host (it holds codes and phone numbers)", [
+                        "database.mode": String(mode.intValue, radix: 8), "fix": "chmod 600 \(path)*",
+                    ])
+                }
+                if let check = store.openCheck {
+                    logger.info("store checked", [
+                        "check": check.full ? "quick_check" : "quick_check, all but the event bodies", "store.bytes": String(check.bytes),
+                        "duration.ms": String(check.milliseconds),
+                    ])
+                }
                 opened.set(.success(()))
             } catch {
                 opened.set(.failure(error))
+                closed.set(.success(()))
                 return
             }
-            StoreWriter.loop(store: store, queue: queue, logger: logger, maxBatch: maxBatch)
+            StoreWriter.loop(store: store, queue: queue, state: state, logger: logger, maxBatch: maxBatch)
+            closed.set(.success(()))
         }
         try opened.wait().get()
     }
@@ -75,12 +104,28 @@ final class StoreWriter: Sendable {
         }))
     }
 
-    /// The most jobs one batch has held so far (reads included).
-    var largestBatch: Int { queue.largestBatch }
+    /// The most write jobs one transaction has held so far.
+    var largestBatch: Int {
+        state.lock.lock()
+        defer { state.lock.unlock() }
+        return state.largestBatch
+    }
 
-    /// Finishes queued jobs, then closes the store. Later writes fail.
+    /// Wall-clock time in Unix milliseconds.
+    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// What the last commits left.
+    var health: StoreHealth {
+        state.lock.lock()
+        defer { state.lock.unlock() }
+        return state.health
+    }
+
+    /// Finishes queued jobs, then checkpoints and closes the store on its thread, and
+    /// returns once it is closed. Later writes fail.
     func close() {
-        queue.close(waiting: true)
+        queue.close(waiting: false)
+        _ = closed.wait()
     }
 
     private func submit(_ job: Job) {
@@ -89,9 +134,11 @@ final class StoreWriter: Sendable {
         }
     }
 
-    private static func loop(store: MessageStore, queue: JobQueue<Job>, logger: Logger, maxBatch: Int) {
-        let connection = store.connection
+    private static func loop(store: MessageStore, queue: JobQueue<Job>, state: State, logger: Logger, maxBatch: Int) {
         while let taken = queue.nextBatch(limit: maxBatch) {
+            state.lock.lock()
+            let lost = state.health.state == .lost
+            state.lock.unlock()
             // Reads first, each on its own, outside any transaction.
             for job in taken where job.readOnly {
                 do {
@@ -103,48 +150,111 @@ final class StoreWriter: Sendable {
             }
             let batch = taken.filter { !$0.readOnly }
             if batch.isEmpty { continue }
+            if lost {
+                // The file is gone: whatever is written now would be lost with it.
+                for job in batch { job.finish(.failure(fileReplaced(store))) }
+                continue
+            }
+            state.lock.lock()
+            state.largestBatch = max(state.largestBatch, batch.count)
+            state.lock.unlock()
 
-            // Fast path: the whole batch in one transaction. Jobs rarely fail; when one does,
-            // the batch is rolled back and run again with a savepoint per job, so that only
-            // the failing job is undone.
-            var outcomes: [Result<Void, any Error>] = []
-            outcomes.reserveCapacity(batch.count)
-            do {
-                try connection.run("BEGIN IMMEDIATE")
-                var failed = false
-                for job in batch {
-                    do {
-                        try job.run(store)
-                    } catch {
-                        failed = true
-                        break
-                    }
-                }
-                if failed {
-                    try connection.run("ROLLBACK")
-                    try connection.run("BEGIN IMMEDIATE")
-                    for job in batch {
-                        try connection.run("SAVEPOINT job")
-                        do {
-                            try job.run(store)
-                            try connection.run("RELEASE job")
-                            outcomes.append(.success(()))
-                        } catch {
-                            try connection.run("ROLLBACK TO job")
-                            try connection.run("RELEASE job")
-                            outcomes.append(.failure(error))
-                        }
-                    }
-                } else {
-                    outcomes = Array(repeating: .success(()), count: batch.count)
-                }
-                try connection.run("COMMIT")
-            } catch {
-                try? connection.execute("ROLLBACK")
-                logger.error("store commit failed", ["error": "\(error)", "batch.size": "\(batch.count)"])
-                outcomes = Array(repeating: .failure(error), count: batch.count)
+            var outcomes = commit(batch, store: store, logger: logger)
+            // Only now may the callers hear that it is kept: the commit went into the file at
+            // the configured path, not into one deleted or replaced under it.
+            if let replaced = store.replacedFile() {
+                outcomes = Array(repeating: .failure(fileReplaced(store)), count: batch.count)
+                update(state, to: StoreHealth(state: .lost, code: "store_file_replaced", since: StoreWriter.now()), logger: logger, file: replaced)
+            } else {
+                let trouble = outcomes.lazy.compactMap { outcome -> StoreError? in
+                    guard case .failure(let error) = outcome else { return nil }
+                    let storeError = SQLiteError.storeError(error)
+                    return storeError.kind == .unavailable || storeError.kind == .corrupt ? storeError : nil
+                }.first
+                let health = trouble.map { StoreHealth(state: .failing, code: $0.code, since: StoreWriter.now()) }
+                update(state, to: health ?? StoreHealth(state: .ok, since: StoreWriter.now()), logger: logger, file: nil)
             }
             for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
+        }
+        // Inside this thread and before close() returns: a process that exits right after a
+        // clean stop leaves the database file whole, its WAL merged.
+        state.lock.lock()
+        let lost = state.health.state == .lost
+        state.lock.unlock()
+        store.close(logger: logger, checkpoint: !lost)
+    }
+
+    /// Runs a batch in one transaction and commits it: the fast path runs every job; when
+    /// one fails (rarely), the batch is rolled back and run again with a savepoint per job,
+    /// so that only the failing job is undone. Returns each job's outcome.
+    private static func commit(_ batch: [Job], store: MessageStore, logger: Logger) -> [Result<Void, any Error>] {
+        let connection = store.connection
+        var outcomes: [Result<Void, any Error>] = []
+        outcomes.reserveCapacity(batch.count)
+        do {
+            try connection.run("BEGIN IMMEDIATE")
+            var failed = false
+            for job in batch {
+                do {
+                    try job.run(store)
+                } catch {
+                    failed = true
+                    break
+                }
+            }
+            if failed {
+                try connection.run("ROLLBACK")
+                try connection.run("BEGIN IMMEDIATE")
+                for job in batch {
+                    try connection.run("SAVEPOINT job")
+                    do {
+                        try job.run(store)
+                        try connection.run("RELEASE job")
+                        outcomes.append(.success(()))
+                    } catch {
+                        try connection.run("ROLLBACK TO job")
+                        try connection.run("RELEASE job")
+                        outcomes.append(.failure(error))
+                    }
+                }
+            } else {
+                outcomes = Array(repeating: .success(()), count: batch.count)
+            }
+            try connection.run("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            logger.error("store commit failed", ["error": "\(error)", "batch.size": "\(batch.count)"])
+            outcomes = Array(repeating: .failure(error), count: batch.count)
+        }
+        return outcomes
+    }
+
+    private static func fileReplaced(_ store: MessageStore) -> SQLiteError {
+        SQLiteError(
+            code: SQLiteError.fileReplacedCode,
+            message: "the database file at \(store.connection.path) is no longer the one open (deleted or replaced); restart to open it again")
+    }
+
+    /// Records the health a batch left and logs each change of state once.
+    private static func update(_ state: State, to health: StoreHealth, logger: Logger, file: String?) {
+        state.lock.lock()
+        let previous = state.health
+        if previous.state != health.state {
+            state.health = health
+        } else if previous.code != health.code {
+            state.health.code = health.code
+        }
+        state.lock.unlock()
+        guard previous.state != health.state else { return }
+        switch health.state {
+        case .lost:
+            logger.error(
+                "the database file was deleted or replaced while open: nothing more is stored (503); restart to open the file at the path",
+                ["database.file": file ?? "?", "error": health.code ?? ""])
+        case .failing:
+            logger.error("store failing: writes are refused (503) until a commit succeeds", ["error": health.code ?? ""])
+        case .ok:
+            logger.notice("store recovered: commits succeed again", ["down.ms": String(health.since - previous.since)])
         }
     }
 }

@@ -81,6 +81,47 @@ import Testing
         #expect(throws: ConfigurationError.self) { try Configuration.load(environment: ["HERALD_LISTEN": text]) }
     }
 
+    static let pasted = ["whsec_plJ3nmyCDGBKInavdOK15jsl", "sk_live_51HqLyjWDarjtT1zdp7dcXXXXXXXX", "SG.ngeVfQFYQlKU0ufo8x5d1A.TwL2iGABf9DHoTf"]
+
+    /// A credential pasted into a setting that is not one: the error names the setting,
+    /// never the value.
+    @Test(arguments: pasted)
+    func aSecretInAnotherSettingIsNeverEchoed(_ secret: String) throws {
+        let folder = try temporaryFolder()
+        let file = folder.appendingPathComponent("herald.json")
+        let environments: [[String: String]] = [
+            ["HERALD_LISTEN": secret], ["HERALD_LISTEN": "127.0.0.1:\(secret)"], ["HERALD_LISTEN": "[\(secret)]"],
+            ["HERALD_METRICS_LISTEN": secret], ["HERALD_LOG_LEVEL": secret], ["HERALD_SMTP_CA_FILE": secret],
+            ["HERALD_HTTP_CA_FILE": secret], ["HERALD_CONFIG": secret], ["HERALD_WEBHOOK_PATH": secret], ["HERALD_EMAIL_FROM": secret],
+            ["HERALD_RETENTION": secret], ["HERALD_WORKERS": secret],
+        ]
+        let files = [
+            #"{"listen": "\#(secret)"}"#, #"{"metrics_listen": "\#(secret)"}"#, #"{"log_level": "\#(secret)"}"#,
+            #"{"\#(secret)": "x"}"#, #"{"http": {"\#(secret)": 1}}"#, #"{"delivery": {"\#(secret)": 1}}"#,
+            #"{"delivery": {"max_age": {"\#(secret)": "x"}}}"#, #"{"\#(secret)": 1}"#, #"{"email_from": "\#(secret)"}"#,
+            #"{"retention": "\#(secret)"}"#,
+        ]
+        var cases = environments.map { ($0, "\($0)") }
+        for text in files {
+            try Data(text.utf8).write(to: file)
+            cases.append((["HERALD_CONFIG": file.path], text))
+        }
+        for (environment, label) in cases {
+            do {
+                _ = try Configuration.load(environment: environment)
+                Issue.record("accepted: \(label)")
+            } catch {
+                #expect(!error.description.contains(secret), "\(label): \(error.description)")
+                #expect(!error.description.contains(String(secret.prefix(12))), "\(label): \(error.description)")
+            }
+        }
+        // The binary says which setting is wrong.
+        let (status, _, stderr) = try Child.run(["check"], environment: ["HERALD_LISTEN": secret], directory: folder)
+        #expect(status == 1)
+        #expect(stderr.hasPrefix("Error: HERALD_LISTEN: listen address (a value that looks like a secret, not shown) needs host:port"))
+        #expect(!stderr.contains(secret))
+    }
+
     @Test func secretsInTheFileAreRefused() throws {
         let file = try temporaryFolder().appendingPathComponent("c.json")
         try Data(#"{"webhook_secret": "whsec_plJ3nmyCDGBKInavdOK15jsl"}"#.utf8).write(to: file)

@@ -170,9 +170,14 @@ final class ScriptedProviders: SenderDirectory, @unchecked Sendable {
         let probes = rig.logs.all.filter { $0.message.hasPrefix("provider circuit half-open") }.count
         #expect(openings >= 1 && (openings == probes + 1 || openings == probes))  // a probe may be in flight
         #expect(rig.metrics.prometheusText().contains("herald_provider_up{provider=\"primary\"} 0"))
-        // It recovers; after the cooldown one probe goes through, succeeds, and it takes over.
+        // It recovers; within a cooldown a message probes it, succeeds, and it takes over.
         primary.answer(Self.delivered)
-        Thread.sleep(forTimeInterval: 0.9)
+        let closing = Date().addingTimeInterval(5)
+        while !rig.logs.all.contains(where: { $0.message.hasPrefix("provider circuit closed") }) && Date() < closing {
+            let id = try rig.enqueue()
+            _ = try rig.waitFor(id, .sent)
+            Thread.sleep(forTimeInterval: 0.1)
+        }
         let before = secondary.count
         let later = try (0..<20).map { _ in try rig.enqueue() }
         for id in later { #expect(try rig.waitFor(id, .sent) != nil) }

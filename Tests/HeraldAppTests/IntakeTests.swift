@@ -153,10 +153,26 @@ final class Gateway {
     }
 
     @Test(arguments: TestBackend.allCases)
+    func theSameClerkMessageUnderTwoWebhookIDsIsADuplicate(_ backend: TestBackend) throws {
+        // Two endpoints pointing at Herald: the same body (and `ema_` id), a new svix-id.
+        let gateway = try Gateway(backend: backend)
+        let body = try freshFixture("email.created")
+        let first = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_endpoint_a", body: body))
+        let second = try gateway.post(body, headers: gateway.signedHeaders(id: "msg_endpoint_b", body: body))
+        #expect(first.0 == 200 && second.0 == 200)
+        #expect(first.1?["duplicate"] == .bool(false))
+        #expect(second.1?["duplicate"] == .bool(true))
+        #expect(second.1?["id"] == first.1?["id"])
+        #expect(second.1?["status"] == .string("queued"))
+        #expect(try gateway.store().messages(matching: MessageFilter()).map(\.webhookID) == ["msg_endpoint_a"])
+        #expect(gateway.intake.metrics.webhookCount("duplicate") == 1)
+    }
+
+    @Test(arguments: TestBackend.allCases)
     func metricsShowTheBacklogFromTheStore(_ backend: TestBackend) throws {
         let gateway = try Gateway(backend: backend)
-        let body = try fixture("email.created")
         for index in 0..<3 {
+            let body = try freshFixture("email.created")
             #expect(try gateway.post(body, headers: gateway.signedHeaders(id: "msg_backlog_\(index)", body: body)).0 == 200)
         }
         let response = try HTTPClient().send(method: "GET", url: "http://127.0.0.1:\(gateway.server.port)/metrics")

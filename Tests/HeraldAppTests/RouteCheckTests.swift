@@ -13,8 +13,10 @@ import Testing
         let folder = try temporaryFolder()
         let file = folder.appendingPathComponent("herald.json")
         try Data(#"{"routes": \#(routes)}"#.utf8).write(to: file)
+        let templates = folder.appendingPathComponent("templates")
+        try FileManager.default.createDirectory(at: templates, withIntermediateDirectories: true)  // empty: no template checks
         var environment = [
-            "HERALD_CONFIG": file.path, "HERALD_SMS_URL": sms, "HERALD_TEMPLATES": folder.appendingPathComponent("none").path,
+            "HERALD_CONFIG": file.path, "HERALD_SMS_URL": sms, "HERALD_TEMPLATES": templates.path,
             "HERALD_DATABASE": folder.appendingPathComponent("herald.db").path,
         ]
         environment.merge(extra) { _, new in new }

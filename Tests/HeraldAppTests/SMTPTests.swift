@@ -45,6 +45,8 @@ extension Child {
 @Suite(.serialized) struct SMTPTests {
     func gateway(smtpPort: Int, templates: [String: String] = [:], extra: [String: String] = [:], config: String? = nil) throws -> ServeDeliveryTests.Gateway {
         let folder = try temporaryFolder()
+        // An explicit templates folder must exist; without templates it is empty (Clerk's rendering).
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("templates"), withIntermediateDirectories: true)
         for (path, text) in templates {
             let url = folder.appendingPathComponent("templates/\(path)")
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -13,17 +13,25 @@ import Testing
         var child: Child
         var environment: [String: String]
         var port = ""
+        /// Shell commands run before `exec herald serve` (`ulimit -f 64`), if any.
+        let shell: String?
 
         let arguments: [String]
 
         /// `folder`: the working directory (a fresh one by default); `arguments`: the command;
-        /// `backend`: a new SQLite file in the folder or a new PostgreSQL database.
+        /// `backend`: a new SQLite file in the folder or a new PostgreSQL database;
+        /// `shell`: commands run before `exec herald ...` (`ulimit -f 64`), if any.
         init(
             folder: URL? = nil, templates: URL? = nil, extraEnvironment: [String: String] = [:], arguments: [String] = ["serve"],
-            backend: TestBackend = .sqlite
+            backend: TestBackend = .sqlite, shell: String? = nil
         ) throws {
             self.arguments = arguments
+            self.shell = shell
             self.folder = try folder ?? temporaryFolder()
+            // A folder named explicitly must exist: an empty one, unless the test gives its own.
+            if templates == nil {
+                try FileManager.default.createDirectory(at: self.folder.appendingPathComponent("templates"), withIntermediateDirectories: true)
+            }
             environment = [
                 "HERALD_LISTEN": "127.0.0.1:0",
                 "HERALD_DATABASE": try backend.database(in: self.folder),
@@ -32,8 +40,39 @@ import Testing
                 "HERALD_TEMPLATES": (templates ?? self.folder.appendingPathComponent("templates")).path,
             ]
             environment.merge(extraEnvironment) { _, new in new }
-            child = try Child(arguments, environment: environment, directory: self.folder)
+            child = try Self.serve(arguments, environment: environment, directory: self.folder, shell: shell)
             try waitUntilListening()
+        }
+
+        /// A test that stops early (a failed #require) leaves no serve behind.
+        deinit {
+            if child.process.isRunning {
+                child.process.terminate()
+                child.process.waitUntilExit()
+            }
+        }
+
+        static func serve(_ arguments: [String], environment: [String: String], directory: URL, shell: String?) throws -> Child {
+            guard let shell else { return try Child(arguments, environment: environment, directory: directory) }
+            return try Child(
+                ["-c", "\(shell); exec \"$0\" \"$@\"", Child.binary.path] + arguments, environment: environment, directory: directory,
+                executable: "/bin/sh")
+        }
+
+        var databasePath: String { environment["HERALD_DATABASE"] ?? "" }
+
+        /// Posts a signed webhook; returns the status and the answer.
+        func post(_ webhookID: String, body: [UInt8]) throws -> (Int, JSONValue?) {
+            let timestamp = Int64(Date().timeIntervalSince1970)
+            let headers = ["svix-id": webhookID, "svix-timestamp": String(timestamp), "svix-signature": try testSigner().sign(id: webhookID, timestamp: timestamp, body: body)]
+            let response = try HTTPClient().send(method: "POST", url: "http://127.0.0.1:\(port)/webhooks/clerk", headers: headers, body: body)
+            return (response.status, try? JSONValue.parse(response.body))
+        }
+
+        /// GETs `path` on the listener; returns the status and the answer.
+        func get(_ path: String) throws -> (Int, JSONValue?) {
+            let response = try HTTPClient().send(method: "GET", url: "http://127.0.0.1:\(port)\(path)")
+            return (response.status, try? JSONValue.parse(response.body))
         }
 
         func waitUntilListening() throws {
@@ -47,7 +86,7 @@ import Testing
         func restart() throws {
             var environment = self.environment
             environment["HERALD_LISTEN"] = "127.0.0.1:\(port)"
-            child = try Child(arguments, environment: environment, directory: folder)
+            child = try Self.serve(arguments, environment: environment, directory: folder, shell: shell)
             try waitUntilListening()
         }
 
@@ -223,7 +262,6 @@ import Testing
     func killNineDuringABurstLosesNothing(_ backend: TestBackend) throws {
         let gateway = try Gateway(backend: backend)
         let signer = try testSigner()
-        let body = try freshFixture("sms.created")
         let url = "http://127.0.0.1:\(gateway.port)/webhooks/clerk"
         let acknowledged = Mutex<Set<String>>([])
         let killed = Atomic<Bool>(false)
@@ -235,6 +273,7 @@ import Testing
                 guard let client = try? HTTPClient() else { return }
                 for index in 0... {
                     let id = "msg_k9_\(sender)_\(index)"
+                    guard let body = try? freshFixture("sms.created") else { return }  // a Clerk id of its own
                     let timestamp = Int64(Date().timeIntervalSince1970)
                     let headers = ["svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signer.sign(id: id, timestamp: timestamp, body: body)]
                     let response = try? client.send(method: "POST", url: url, headers: headers, body: body, timeoutSeconds: 5)

@@ -109,8 +109,14 @@ import Testing
         try server.stop()
         Thread.sleep(forTimeInterval: 1.5)
         let whileDown = answers.withLock { $0 }
+        // Health says so while the database is away, for a load balancer to see.
+        let healthDown = try HTTPClient().send(method: "GET", url: "http://127.0.0.1:\(instances[0].port)/readyz")
         try server.start()
         Thread.sleep(forTimeInterval: 2)
+        let healthUp = try HTTPClient().send(method: "GET", url: "http://127.0.0.1:\(instances[0].port)/readyz")
+        #expect(healthDown.status == 503, "\(String(decoding: healthDown.body, as: UTF8.self))")
+        #expect(String(decoding: healthDown.body, as: UTF8.self).contains("\"store\":\"failing\""))
+        #expect(healthUp.status == 200, "\(String(decoding: healthUp.body, as: UTF8.self))")
         stop.withLock { $0 = true }
         group.wait()
         let counts = answers.withLock { $0 }
@@ -172,12 +178,10 @@ import Testing
 struct WebhookSender: Sendable {
     let ports: [UInt16]
     let signer: WebhookVerifier
-    let body: [UInt8]
 
     init(ports: [String]) throws {
         self.ports = ports.compactMap(UInt16.init)
         signer = try testSigner()
-        body = try freshFixture("sms.created")
     }
 
     /// One thread's keep-alive connections, one per instance.
@@ -188,6 +192,8 @@ struct WebhookSender: Sendable {
     func post(id: String, to instance: Int, over connections: Connections = Connections()) -> ClientResponse? {
         let index = instance % ports.count
         let timestamp = Int64(Date().timeIntervalSince1970)
+        // One Clerk message per webhook id (a repeated id carries the same message, as Svix's retries do).
+        guard let body = try? freshFixture("sms.created", clerkID: "sms_" + id.filter { $0.isLetter || $0.isNumber }) else { return nil }
         let headers = ["svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signer.sign(id: id, timestamp: timestamp, body: body)]
         guard let client = connections.clients[index] ?? (try? HTTPClient()) else { return nil }
         guard let response = try? client.send(method: "POST", url: "http://127.0.0.1:\(ports[index])/webhooks/clerk", headers: headers, body: body, timeoutSeconds: 10)

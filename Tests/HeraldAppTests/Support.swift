@@ -16,13 +16,18 @@ func fixture(_ name: String) throws -> [UInt8] {
     return [UInt8](try Data(contentsOf: url))
 }
 
-/// A sample event as Clerk would send it at `time` (Unix ms, default now): its `timestamp`
-/// (when Clerk created it, from which a message's age counts) set to that. The rest is
-/// byte for byte.
-func freshFixture(_ name: String, at time: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws -> [UInt8] {
-    let text = String(decoding: try fixture(name), as: UTF8.self)
+/// A new sample message as Clerk would send it at `time` (Unix ms, default now): its
+/// `timestamp` (when Clerk created it, from which a message's age counts) set to that, and
+/// a Clerk id of its own (`clerkID`, or a new one: one Clerk id is stored once). The rest
+/// is byte for byte.
+func freshFixture(_ name: String, at time: Int64 = Int64(Date().timeIntervalSince1970 * 1000), clerkID: String? = nil) throws -> [UInt8] {
+    var text = String(decoding: try fixture(name), as: UTF8.self)
     let range = try #require(text.range(of: #""timestamp": \d+"#, options: .regularExpression))
-    return Array(text.replacingCharacters(in: range, with: "\"timestamp\": \(time)").utf8)
+    text = text.replacingCharacters(in: range, with: "\"timestamp\": \(time)")
+    let id = try #require(text.range(of: #""id": "(ema|sms)_[A-Za-z0-9]+""#, options: .regularExpression))
+    let prefix = name.hasPrefix("sms") ? "sms_" : "ema_"
+    let newID = clerkID ?? prefix + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+    return Array(text.replacingCharacters(in: id, with: "\"id\": \"\(newID)\"").utf8)
 }
 
 func temporaryFolder() throws -> URL {
@@ -137,7 +142,19 @@ final class Child: Sendable {
         // The child is gone: what it wrote is in the pipes. Take all of it now.
         stdoutBuffer.drain(outHandle.fileDescriptor)
         stderrBuffer.drain(errHandle.fileDescriptor)
+        stopReading()
         return process.terminationStatus
+    }
+
+    /// Ends the dispatch sources behind the readability handlers before the pipes can close:
+    /// a source left on a closed (and reused) descriptor crashes libdispatch's event loop.
+    private func stopReading() {
+        outHandle.readabilityHandler = nil
+        errHandle.readabilityHandler = nil
+    }
+
+    deinit {
+        stopReading()
     }
 
     /// Runs to completion: (exit code, stdout, stderr).

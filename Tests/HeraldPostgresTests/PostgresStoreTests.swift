@@ -7,7 +7,7 @@ import Testing
 @testable import HeraldPostgres
 
 private let draft = MessageDraft(
-    eventType: "sms.created", channel: .sms, clerkID: "sms_1", slug: "verification_code", recipient: "+15555550123", status: .queued)
+    eventType: "sms.created", channel: .sms, clerkID: nil, slug: "verification_code", recipient: "+15555550123", status: .queued)
 
 /// What only PostgreSQL has to show: several stores (instances) on one database, the
 /// writer's batches, connections that go away, notifications, migrations that race.
@@ -20,15 +20,22 @@ private let draft = MessageDraft(
         url = server.url(database: try server.createDatabase())
     }
 
-    @Test func oneWebhookIDSentToTwoInstancesAtOnceIsStoredOnce() throws {
+    /// `byClerkID`: each message under eight webhook ids of its own (two Svix endpoints), one
+    /// Clerk id; otherwise one webhook id, sent eight times.
+    @Test(arguments: [false, true])
+    func oneMessageSentToTwoInstancesAtOnceIsStoredOnce(byClerkID: Bool) throws {
         let stores = [try PostgresStore(url: url), try PostgresStore(url: url)]
         let outcomes = Mutex<[String: [InsertOutcome]]>([:])
         let group = DispatchGroup()
         for index in 0..<200 {
-            for store in stores {
+            for (number, store) in stores.enumerated() {
+                let key = "msg_\(index % 50)"
+                var message = draft
+                message.clerkID = byClerkID ? "sms_\(index % 50)" : nil
+                let webhookID = byClerkID ? "\(key)_\(index)_\(number)" : key
                 group.enter()
-                store.insert(draft, webhookID: "msg_\(index % 50)", payload: [UInt8(index % 50)], at: 1000) { result in
-                    if case .success(let outcome) = result { outcomes.withLock { $0["msg_\(index % 50)", default: []].append(outcome) } }
+                store.insert(message, webhookID: webhookID, payload: [UInt8(index % 50)], at: 1000) { result in
+                    if case .success(let outcome) = result { outcomes.withLock { $0[key, default: []].append(outcome) } }
                     group.leave()
                 }
             }

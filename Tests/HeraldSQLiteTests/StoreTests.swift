@@ -11,8 +11,9 @@ func temporaryDatabase() throws -> String {
     return folder.appendingPathComponent("nested/herald.db").path
 }
 
+/// Without a Clerk id: the tests store it under many webhook ids.
 let draft = MessageDraft(
-    eventType: "email.created", channel: .email, clerkID: "ema_1", slug: "verification_code",
+    eventType: "email.created", channel: .email, clerkID: nil, slug: "verification_code",
     recipient: "user@example.com", status: .queued, subject: "123456 is your code")
 
 @Suite struct StoreTests {
@@ -223,6 +224,42 @@ let draft = MessageDraft(
         #expect(try store.history(messageID: 1).map(\.status) == [.queued, .sending])
     }
 
+    @Test func aVersion6DatabaseWithRepeatedClerkIDsMigratesAndKeepsTheFirst() throws {
+        // Version 6 had no unique Clerk id: one Clerk message could be stored twice.
+        let path = try temporaryDatabase()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            let old = try Connection(path: path)
+            for migration in Schema.migrations.prefix(6) { try old.execute(migration) }
+            try old.execute("PRAGMA user_version = 6")
+            for (index, clerkID) in ["'ema_twice'", "'ema_once'", "'ema_twice'", "NULL", "'ema_twice'"].enumerated() {
+                try old.execute("""
+                    INSERT INTO messages (webhook_id, clerk_id, event_type, status, created_at, updated_at, next_attempt_at)
+                    VALUES ('msg_\(index + 1)', \(clerkID), 'email.created', 'queued', 1000, 1000, 1000);
+                    INSERT INTO payloads (message_id, body) VALUES (\(index + 1), X'0\(index + 1)');
+                    """)
+            }
+        }
+        let store = try MessageStore(path: path)  // migrates to 7
+        #expect(try store.connection.query("PRAGMA user_version") { try $0.step() ? $0.int(0) : 0 } == Int64(Schema.migrations.count))
+        #expect(try store.messages(matching: MessageFilter()).map(\.clerkID) == ["ema_twice", nil, "ema_twice", "ema_once", "ema_twice"])
+        let repeats = try store.connection.query("SELECT id FROM messages WHERE clerk_id_repeat = 1 ORDER BY id") { row in
+            var ids: [Int64] = []
+            while try row.step() { ids.append(row.int(0)) }
+            return ids
+        }
+        #expect(repeats == [3, 5])
+        var again = draft
+        again.clerkID = "ema_twice"
+        let outcome = try store.connection.transaction { try store.insert(webhookID: "msg_6", draft: again, payload: [], now: 2000) }
+        #expect(outcome == InsertOutcome(id: 1, status: .queued, duplicate: true))
+        again.clerkID = "ema_once"
+        #expect(try store.connection.transaction { try store.insert(webhookID: "msg_7", draft: again, payload: [], now: 2000) }.id == 2)
+        again.clerkID = "ema_new"
+        #expect(try !store.connection.transaction { try store.insert(webhookID: "msg_8", draft: again, payload: [], now: 2000) }.duplicate)
+        #expect(try store.connection.query("PRAGMA integrity_check") { try $0.step() ? $0.text(0) : nil } == "ok")
+    }
+
     @Test func retentionDeletesOnlyOldFinishedMessagesWithEverythingTheyHold() throws {
         let store = try MessageStore(path: try temporaryDatabase())
         // Old: 1 sent (with an attempt), 2 queued, 3 skipped, 4 retrying; new: 5 sent.
@@ -282,6 +319,56 @@ let draft = MessageDraft(
         try store.countIgnoredEvent(type: "user.created", now: 1)
         try store.countIgnoredEvent(type: "user.created", now: 2)
         #expect(try store.ignoredEventCounts() == ["user.created": 2])
+    }
+
+    @Test func theCheckOfALargeStoreAtOpenLeavesOutOnlyTheEventBodies() throws {
+        let path = try temporaryDatabase()
+        do {
+            let store = try MessageStore(path: path)
+            try store.connection.transaction {
+                for index in 1...20 { _ = try store.insert(webhookID: "msg_\(index)", draft: draft, payload: [UInt8](repeating: 7, count: 3000), now: 1000) }
+            }
+            try store.connection.close()
+        }
+        func damage(_ table: String) throws {
+            let connection = try Connection(path: path)
+            let root = try connection.query("SELECT rootpage FROM sqlite_schema WHERE name = ?", [.text(table)]) { try $0.step() ? $0.int(0) : 0 }
+            let pageSize = try connection.query("PRAGMA page_size") { try $0.step() ? $0.int(0) : 0 }
+            try connection.close()
+            let file = try #require(FileHandle(forUpdatingAtPath: path))
+            try file.seek(toOffset: UInt64((root - 1) * pageSize))
+            try file.write(contentsOf: Data(repeating: 0xA5, count: Int(pageSize)))
+            try file.close()
+        }
+        try damage("payloads")
+        let connection = try Connection(path: path)
+        #expect(!StoreCheck.run(connection, full: true).problems.isEmpty)
+        // What a store over StoreCheck.fullCheckBytes gets at open: the bodies are read at delivery.
+        #expect(StoreCheck.run(connection, full: false).problems.isEmpty)
+        try connection.close()
+        try damage("messages")
+        let again = try Connection(path: path)
+        #expect(!StoreCheck.run(again, full: false).problems.isEmpty)
+        #expect(throws: SQLiteError.self) { try MessageStore(path: path) }
+    }
+
+    @Test func openersRacingToCreateANewStoreAgreeOnOne() throws {
+        // Two serves started at once on a new path (an intake and a deliverer): neither may
+        // find an empty file there, which would be refused as damaged.
+        let path = try temporaryDatabase()
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { index in
+            do {
+                let store = try MessageStore(path: path)
+                _ = try store.connection.transaction { try store.insert(webhookID: "msg_\(index)", draft: draft, payload: [], now: 1) }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 }.isEmpty)
+        #expect(try MessageStore(path: path).messages(matching: MessageFilter()).count == 8)
+        let folder = (path as NSString).deletingLastPathComponent
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".new-") }.isEmpty)
     }
 
     @Test func aFileThatIsNotADatabaseIsAClearError() throws {

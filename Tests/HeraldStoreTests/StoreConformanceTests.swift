@@ -3,8 +3,10 @@ import HeraldCore
 import HeraldTestSupport
 import Testing
 
+/// Without a Clerk id: the tests store it under many webhook ids (a Clerk id would make
+/// every one after the first a duplicate, see ``StoreConformanceTests/aClerkMessageUnderTwoWebhookIDsIsStoredOnce(_:)``).
 let draft = MessageDraft(
-    eventType: "email.created", channel: .email, clerkID: "ema_1", slug: "verification_code",
+    eventType: "email.created", channel: .email, clerkID: nil, slug: "verification_code",
     recipient: "user@example.com", status: .queued, subject: "123456 is your code")
 let tenMinutes: @Sendable (String?) -> Int64 = { _ in 600_000 }
 
@@ -24,6 +26,35 @@ let tenMinutes: @Sendable (String?) -> Int64 = { _ in 600_000 }
         #expect(again == InsertOutcome(id: first.id, status: .queued, duplicate: true))
         #expect(try store.messages(matching: MessageFilter()).count == 1)
         #expect(try store.payload(messageID: first.id) == [1, 2])
+        #expect(try store.history(messageID: first.id).map(\.status) == [.queued])
+    }
+
+    @Test(arguments: StoreBackend.all)
+    func aClerkMessageUnderTwoWebhookIDsIsStoredOnce(_ backend: StoreBackend) throws {
+        // Two webhook endpoints pointing at Herald (a migration): the same body and Clerk id,
+        // another svix-id.
+        let opened = try backend.open()
+        var email = draft
+        email.clerkID = "ema_same"
+        let first = try opened.store.insertAndWait(email, webhookID: "msg_endpoint_a", payload: [1], at: 1000)
+        #expect(!first.duplicate)
+        let second = try opened.store.insertAndWait(email, webhookID: "msg_endpoint_b", payload: [2], at: 1001)
+        #expect(second == InsertOutcome(id: first.id, status: .queued, duplicate: true))
+        // The webhook id is looked up first: a Svix retry of the first is its duplicate whatever it holds.
+        var other = draft
+        other.clerkID = "ema_other"
+        #expect(try opened.store.insertAndWait(other, webhookID: "msg_endpoint_a", payload: [3], at: 1002).id == first.id)
+        // Messages without a Clerk id are never duplicates of each other on it.
+        #expect(try !opened.store.insertAndWait(draft, webhookID: "msg_none_1", payload: [], at: 1003).duplicate)
+        #expect(try !opened.store.insertAndWait(draft, webhookID: "msg_none_2", payload: [], at: 1004).duplicate)
+        opened.close()
+        let store = try opened.reopen()
+        var skipped = email
+        skipped.status = .skipped
+        #expect(try store.insertAndWait(skipped, webhookID: "msg_endpoint_c", payload: [4], at: 2000)
+            == InsertOutcome(id: first.id, status: .queued, duplicate: true))
+        #expect(try store.messages(matching: MessageFilter()).map(\.webhookID).sorted() == ["msg_endpoint_a", "msg_none_1", "msg_none_2"])
+        #expect(try store.payload(messageID: first.id) == [1])
         #expect(try store.history(messageID: first.id).map(\.status) == [.queued])
     }
 
@@ -181,23 +212,33 @@ let tenMinutes: @Sendable (String?) -> Int64 = { _ in 600_000 }
     }
 
     @Test(arguments: StoreBackend.all)
-    func concurrentInsertsOfOneWebhookIDAreStoredOnce(_ backend: StoreBackend) throws {
-        let store = try backend.open().store
-        let group = DispatchGroup()
-        let outcomes = OutcomeBox()
-        for index in 0..<60 {
-            group.enter()
-            store.insert(draft, webhookID: "msg_\(index % 20)", payload: [], at: Int64(index)) { result in
-                outcomes.add(result)
-                group.leave()
+    func concurrentInsertsOfOneMessageAreStoredOnce(_ backend: StoreBackend) throws {
+        // 60 inserts of 20 messages: each webhook id three times, then each Clerk id under
+        // three webhook ids.
+        let keyings: [(Int) -> (webhookID: String, clerkID: String?)] = [
+            { ("msg_\($0 % 20)", nil) },
+            { ("msg_\($0)", "ema_\($0 % 20)") },
+        ]
+        for keying in keyings {
+            let store = try backend.open().store
+            let group = DispatchGroup()
+            let outcomes = OutcomeBox()
+            for index in 0..<60 {
+                var message = draft
+                message.clerkID = keying(index).clerkID
+                group.enter()
+                store.insert(message, webhookID: keying(index).webhookID, payload: [], at: Int64(index)) { result in
+                    outcomes.add(result)
+                    group.leave()
+                }
             }
+            group.wait()
+            let all = outcomes.all
+            #expect(all.count == 60)
+            #expect(all.filter { !$0.duplicate }.count == 20)
+            #expect(Set(all.map(\.id)).count == 20)
+            #expect(try store.messages(matching: MessageFilter(limit: 1000)).count == 20)
         }
-        group.wait()
-        let all = outcomes.all
-        #expect(all.count == 60)
-        #expect(all.filter { !$0.duplicate }.count == 20)
-        #expect(Set(all.map(\.id)).count == 20)
-        #expect(try store.messages(matching: MessageFilter(limit: 1000)).count == 20)
     }
 }
 

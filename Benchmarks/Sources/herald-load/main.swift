@@ -80,12 +80,25 @@ func sign(_ id: String, _ timestamp: String, _ body: [UInt8]) -> String {
 }
 
 let signedAt = String(Int(Date().timeIntervalSince1970))
+
+/// The body with Clerk's message id (`"id": "ema_..."` / `"sms_..."`) made unique for this
+/// webhook: Herald stores one Clerk message once, whatever webhook id it comes under, so
+/// every request must be a message of its own to count.
+func body(for id: String) -> [UInt8] {
+    let text = String(decoding: options.body, as: UTF8.self)
+    guard let range = text.range(of: #""id": *"(ema|sms)_[A-Za-z0-9]+""#, options: .regularExpression) else { return options.body }
+    let prefix = text[range].contains("\"sms_") ? "sms_" : "ema_"
+    let unique = prefix + id.filter { $0.isLetter || $0.isNumber }
+    return Array(text.replacingCharacters(in: range, with: "\"id\": \"\(unique)\"").utf8)
+}
+
 func request(_ id: String) -> [UInt8] {
     let timestamp = signedAt
+    let payload = body(for: id)
     let head = "POST \(options.path) HTTP/1.1\r\nHost: \(options.host)\r\nContent-Type: application/json\r\n"
-        + "Content-Length: \(options.body.count)\r\nsvix-id: \(id)\r\nsvix-timestamp: \(timestamp)\r\n"
-        + "svix-signature: \(sign(id, timestamp, options.body))\r\n\r\n"
-    return Array(head.utf8) + options.body
+        + "Content-Length: \(payload.count)\r\nsvix-id: \(id)\r\nsvix-timestamp: \(timestamp)\r\n"
+        + "svix-signature: \(sign(id, timestamp, payload))\r\n\r\n"
+    return Array(head.utf8) + payload
 }
 
 func connectSocket(_ port: UInt16) -> Int32 {

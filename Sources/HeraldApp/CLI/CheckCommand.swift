@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import HeraldCurl
+import HeraldSQLite
 
 /// `herald check [--relay] [--providers]`: validates the configuration and every
 /// template, with `--relay` talks to the SMTP relay, with `--providers` asks every
@@ -18,6 +19,7 @@ enum CheckCommand {
             output.write("note: the webhook secret is the development secret; 'herald serve' accepts it only with --dev\n")
         }
         var failures: [String] = []
+        if !checkStore(configuration, output: output) { failures.append("the store is damaged") }
         if parsed.flag("relay"), !checkRelay(configuration, output: output) { failures.append("the relay check failed") }
         if parsed.flag("providers") {
             let problems = ProviderCheck.run(configuration, output: output)
@@ -26,17 +28,56 @@ enum CheckCommand {
         let routeProblems = checkRoutes(configuration, output: output)
         if routeProblems > 0 { failures.append("\(routeProblems) problem(s) in the routes") }
 
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: configuration.templatesPath, isDirectory: &isDirectory), isDirectory.boolValue {
+        if let problem = configuration.templatesFolderProblem() {
+            if problem.refuse {
+                output.write("problem: \(problem.message)\n")
+                failures.append("the templates folder is missing")
+            } else {
+                output.write("note: \(problem.message)\n")
+            }
+        } else {
             let templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath).reload()
             let problems = findProblems(templates, localePath: configuration.localePath)
-            for problem in problems { output.write("problem: \(problem)\n") }
+            for problem in problems { output.write("problem: \(TerminalText.escape(problem))\n") }
             output.write("templates: \(templates.inventory.count) message template(s), \(templates.files.count) file(s) in \(configuration.templatesPath), \(problems.count) problem(s)\n")
             if !problems.isEmpty { failures.append("\(problems.count) problem(s) in \(configuration.templatesPath)") }
-        } else {
-            output.write("note: no templates folder at \(configuration.templatesPath); Clerk's own rendering is sent for every message\n")
         }
         if !failures.isEmpty { throw CommandError(failures.joined(separator: "; ")) }
+    }
+
+    /// Checks the whole store (SQLite's quick_check, every page read), if there is one yet.
+    /// False when it is damaged.
+    static func checkStore(_ configuration: Configuration, output: Output) -> Bool {
+        let path: String
+        switch configuration.database {
+        case .sqlite(let file): path = file
+        case .postgres:
+            // PostgreSQL checks its own pages; what can be wrong here is reaching it and its schema.
+            do {
+                let store = try StoreFactory.open(configuration.database, mustExist: true)
+                store.close()
+                output.write("store: ok (\(configuration.database), connected, schema current)\n")
+                return true
+            } catch {
+                output.write("problem: \(TerminalText.escape(error.description))\n")
+                return false
+            }
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            output.write("note: no database at \(path) yet; 'herald serve' creates it\n")
+            return true
+        }
+        do {
+            let report = try SQLiteStore.check(path: path)
+            if report.problems.isEmpty {
+                output.write("store: ok (\(path), \(report.bytes / 1_048_576) MiB, quick_check in \(report.milliseconds) ms)\n")
+                return true
+            }
+            for problem in report.problems { output.write("problem: store \(path): \(TerminalText.escape(problem))\n") }
+        } catch {
+            output.write("problem: store \(path): \(TerminalText.escape(error.description))\(Gateway.advice(error))\n")
+        }
+        return false
     }
 
     /// Connects to the configured relay (TLS, AUTH, NOOP; nothing is sent) and prints
@@ -54,7 +95,7 @@ enum CheckCommand {
             output.write("relay: ok (\(smtp), \(how))\n")
             return true
         case .failed(let failure):
-            output.write("problem: relay \(smtp) (\(how)): \(failure.reason): \(probe.detail)\n")
+            output.write("problem: relay \(smtp) (\(how)): \(failure.reason): \(TerminalText.escape(probe.detail))\n")
             return false
         }
     }

@@ -140,9 +140,11 @@ enum Help {
         Builds a realistic Clerk event (or reads FILE, sent byte for byte unless --slug or
         --to change it), signs it with the configured secret (the development secret when
         none is set) and posts it to the local gateway, or to URL.
-        --id reuses a webhook id, to see deduplication at work. A message's age counts
+        --id reuses a webhook id, to see deduplication at work (FILE sent twice is a
+        duplicate too: one Clerk message id is stored once). A message's age counts
         from the event's timestamp (when Clerk created it): --now gives an old event file
-        the current time, so that its code is not expired on arrival.
+        the current time and a new Clerk id, so that it arrives as a new message whose
+        code is not expired.
 
         """
 }

@@ -25,6 +25,7 @@ enum LogCommand {
 
         let configuration = try Configuration.load(environment: environment)
         let store = try StoreAccess.open(configuration)
+        defer { store.close() }  // merges what this command wrote into the database file
         let json = parsed.flag("json")
         let printer = RecordPrinter(output: output, json: json)
         if parsed.flag("follow") {
@@ -94,7 +95,7 @@ struct RecordPrinter {
             output.write(Table.render((header ? [Self.columns] : []) + rows))
         } else {
             if header { output.write(Self.columns.joined(separator: "\t") + "\n") }
-            for row in rows { output.write(row.map { $0.replacingOccurrences(of: "\t", with: " ") }.joined(separator: "\t") + "\n") }
+            for row in rows { output.write(row.map(TerminalText.escape).joined(separator: "\t") + "\n") }
         }
     }
 

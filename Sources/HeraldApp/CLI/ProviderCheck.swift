@@ -18,10 +18,10 @@ enum ProviderCheck {
                 let label = "provider \(definition.name) (\(channel.rawValue))"
                 let verdict = check(definition, providers: providers)
                 switch verdict {
-                case .ok(let detail): output.write("\(label): ok: \(detail)\n")
+                case .ok(let detail): output.write("\(label): ok: \(TerminalText.escape(detail))\n")
                 case .problem(let detail):
                     problems += 1
-                    output.write("problem: \(label): \(detail)\n")
+                    output.write("problem: \(label): \(TerminalText.escape(detail))\n")
                 }
             }
         }

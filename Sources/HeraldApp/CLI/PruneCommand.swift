@@ -20,6 +20,7 @@ enum PruneCommand {
             throw UsageError("retention is off (HERALD_RETENTION=off); give --older-than, e.g. --older-than 30d")
         }
         let store = try StoreAccess.open(configuration)
+        defer { store.close() }  // merges what this command wrote into the database file
         let cutoff = Clock.nowMilliseconds() - age
         let scope = "message(s) in a final state that arrived before \(Timestamps.iso8601(milliseconds: cutoff)) (older than \(formatDuration(age)))"
         if parsed.flag("dry-run") {

@@ -11,6 +11,7 @@ enum RetryCommand {
         guard parsed.flag("failed") != !ids.isEmpty else { throw UsageError("give message numbers or --failed, not both or neither\nUsage: \(usage)") }
         let configuration = try Configuration.load(environment: environment)
         let store = try StoreAccess.open(configuration)
+        defer { store.close() }  // merges what this command wrote into the database file
         let policy = configuration.delivery.policy
         let requeued = try store.requeue(parsed.flag("failed") ? nil : ids, at: Clock.nowMilliseconds(), maxAge: policy.maxAge(slug:))
         for id in ids where !requeued.contains(id) {
@@ -28,6 +29,7 @@ enum CancelCommand {
         guard !ids.isEmpty else { throw UsageError("Usage: herald cancel ID...") }
         let configuration = try Configuration.load(environment: environment)
         let store = try StoreAccess.open(configuration)
+        defer { store.close() }  // merges what this command wrote into the database file
         let cancelled = try store.cancel(ids, at: Clock.nowMilliseconds())
         for id in ids where !cancelled.contains(id) {
             output.writeError("note: message \(id) was not cancelled (it does not exist, or it is no longer queued or retrying)\n")

@@ -9,6 +9,7 @@ enum ShowCommand {
         let reference = parsed.positionals[0]
         let configuration = try Configuration.load(environment: environment)
         let store = try StoreAccess.open(configuration)
+        defer { store.close() }  // merges what this command wrote into the database file
         guard let record = try store.message(reference) else { throw CommandError("no message \(reference)") }
         let history = try store.history(messageID: record.id)
         let composed = compose(record, store: store, configuration: configuration)

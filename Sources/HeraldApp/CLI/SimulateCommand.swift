@@ -46,7 +46,7 @@ enum SimulateCommand {
             throw CommandError("cannot reach \(url) (\(error.message)); is 'herald serve' running?")
         }
         let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        output.write("POST \(url) svix-id=\(webhookID)\nHTTP \(response.status) \(text)\n")
+        output.write("POST \(url) svix-id=\(TerminalText.escape(webhookID))\nHTTP \(response.status) \(TerminalText.escape(text))\n")
         guard (200..<300).contains(response.status) else {
             throw CommandError("the gateway answered HTTP \(response.status)")
         }
@@ -65,7 +65,7 @@ enum SimulateCommand {
         guard case .object(var root) = try? JSONValue.parse(source), case .object(var data) = root["data"] else {
             throw CommandError("the event is not a JSON object with a \"data\" object")
         }
-        if parsed.value("event") == nil {
+        if parsed.value("event") == nil || parsed.flag("now") {
             data["id"] = .string((channel == .email ? "ema_" : "sms_") + randomToken(27))
         }
         if parsed.value("event") == nil || parsed.flag("now") { root["timestamp"] = .int(Clock.nowMilliseconds()) }

@@ -16,10 +16,16 @@ public struct Configuration: Sendable {
 
     public var listenHost = "127.0.0.1"
     public var listenPort: UInt16 = 8787
+    /// Where `/metrics` is served instead of on the main listener (`HERALD_METRICS_LISTEN`,
+    /// `metrics_listen`); nil: on the main listener.
+    public var metricsListen: ListenAddress?
     public var webhookPath = "/webhooks/clerk"
     /// The store: a SQLite file (the default) or a PostgreSQL URL (`HERALD_DATABASE`).
     public var database = DatabaseLocation.sqlite(path: "var/herald.db")
     public var templatesPath = "templates"
+    /// Which setting named the templates folder (`HERALD_TEMPLATES`, or the file's
+    /// `templates`); nil for the default. A folder named explicitly must exist.
+    public var templatesSource: String?
     /// Where the locale is read from in the event's template variables.
     public var localePath = "user.public_metadata.locale"
     /// Where the outbox transport writes messages.
@@ -57,6 +63,25 @@ public struct Configuration: Sendable {
 
     public init() {}
 
+    /// What is wrong with the templates folder, if anything: `refuse` when serve must not
+    /// start (a folder named explicitly that is not there), else a warning. Either way
+    /// every message would go out with Clerk's rendering.
+    public func templatesFolderProblem() -> (message: String, refuse: Bool)? {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: templatesPath, isDirectory: &isDirectory)
+        if !exists || !isDirectory.boolValue {
+            let what = exists ? "is not a folder" : "does not exist"
+            if let templatesSource {
+                return ("\(templatesSource): the templates folder \(templatesPath) \(what); fix the path, or unset it to use ./templates", true)
+            }
+            return ("no templates folder at \(templatesPath) (\(what)): Clerk's rendering is sent for every message", false)
+        }
+        guard (try? FileManager.default.contentsOfDirectory(atPath: templatesPath)) != nil else {
+            return ("the templates folder \(templatesPath) cannot be read: Clerk's rendering is sent for every message", false)
+        }
+        return nil
+    }
+
     /// The first SMTP relay among the email providers (for `herald check --relay`).
     public var smtp: SMTPSettings? {
         for case .smtp(_, let settings) in emailProviders.map(\.definition) { return settings }
@@ -87,7 +112,7 @@ public struct Configuration: Sendable {
         let path = explicit ?? Self.defaultConfigPath
         if explicit != nil || FileManager.default.fileExists(atPath: path) {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigurationError("cannot read configuration file \(path)")
+                throw ConfigurationError("cannot read configuration file \(Self.shown(path))")
             }
             try configuration.apply(file: [UInt8](data), path: path)
             configuration.configFile = path
@@ -102,22 +127,25 @@ public struct Configuration: Sendable {
         }
         for (key, value) in members where !key.hasPrefix("$") {
             switch key {
-            case "listen": try setListen(try Self.string(value, key, path))
+            case "listen": try setListen(try Self.string(value, key, path), setting: "\(path): \"listen\"")
+            case "metrics_listen": metricsListen = try ListenAddress(parsing: try Self.string(value, key, path), setting: "\(path): \"metrics_listen\"")
             case "webhook_path": webhookPath = try Self.path(try Self.string(value, key, path), key)
             case "database": database = try Self.database(try Self.string(value, key, path), "\(path): \"database\"", inFile: true)
-            case "templates": templatesPath = try Self.string(value, key, path)
+            case "templates":
+                templatesPath = try Self.string(value, key, path)
+                templatesSource = "\(path): \"templates\""
             case "locale_path": localePath = try Self.string(value, key, path)
             case "outbox": outboxPath = try Self.string(value, key, path)
             case "email_from": delivery.email.from = try Self.mailbox(try Self.string(value, key, path), key)
             case "email_domain": delivery.email.domain = try Self.domain(try Self.string(value, key, path), key)
             case "delivery": try applyDelivery(value, path: path)
             case "routes": routing = try Self.routes(value, path: path)
-            case "log_level": logLevel = try Self.level(try Self.string(value, key, path))
+            case "log_level": logLevel = try Self.level(try Self.string(value, key, path), "\(path): \"log_level\"")
             case "retention": retention = try Self.retention(try Self.string(value, key, path), "\(path): \"retention\"")
             case "http":
                 guard case .object(let limits) = value else { throw ConfigurationError("\(path): \"http\" must be an object") }
                 for (limit, number) in limits where !limit.hasPrefix("$") {
-                    let amount = try Self.positive(number, "http.\(limit)", path)
+                    let amount = try Self.positive(number, "http.\(Self.shownName(limit))", path)
                     switch limit {
                     case "max_body_bytes": http.maxBodyBytes = amount
                     case "connection_limit": http.connectionLimit = amount
@@ -125,14 +153,14 @@ public struct Configuration: Sendable {
                     case "connection_timeout_seconds": http.connectionTimeoutSeconds = amount
                     case "request_timeout_seconds": http.requestTimeoutSeconds = amount
                     case "threads": http.threads = amount
-                    default: throw ConfigurationError("\(path): unknown setting \"http.\(limit)\"")
+                    default: throw ConfigurationError("\(path): unknown setting \"http.\(Self.shownName(limit))\"")
                     }
                 }
             case "webhook_secret", "webhook_secrets", "secret", "secrets", "smtp_url", "email_url", "sms_url":
                 throw ConfigurationError(
                     "\(path): secrets are not read from files; set HERALD_WEBHOOK_SECRET, HERALD_EMAIL_URL, HERALD_SMS_URL or HERALD_SMTP_URL in the environment")
             default:
-                throw ConfigurationError("\(path): unknown setting \"\(key)\"")
+                throw ConfigurationError("\(path): unknown setting \"\(Self.shownName(key))\"")
             }
         }
     }
@@ -142,21 +170,25 @@ public struct Configuration: Sendable {
             guard let text = environment[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return text
         }
-        if let listen = value("HERALD_LISTEN") { try setListen(listen) }
+        if let listen = value("HERALD_LISTEN") { try setListen(listen, setting: "HERALD_LISTEN") }
+        if let listen = value("HERALD_METRICS_LISTEN") { metricsListen = try ListenAddress(parsing: listen, setting: "HERALD_METRICS_LISTEN") }
         if let path = value("HERALD_WEBHOOK_PATH") { webhookPath = try Self.path(path, "HERALD_WEBHOOK_PATH") }
         if let text = value("HERALD_DATABASE") { database = try Self.database(text, "HERALD_DATABASE", inFile: false) }
-        if let templates = value("HERALD_TEMPLATES") { templatesPath = templates }
+        if let templates = value("HERALD_TEMPLATES") {
+            templatesPath = templates
+            templatesSource = "HERALD_TEMPLATES"
+        }
         if let locale = value("HERALD_LOCALE_PATH") { localePath = locale }
         if let outbox = value("HERALD_OUTBOX") { outboxPath = outbox }
         if let from = value("HERALD_EMAIL_FROM") { delivery.email.from = try Self.mailbox(from, "HERALD_EMAIL_FROM") }
         if let domain = value("HERALD_EMAIL_DOMAIN") { delivery.email.domain = try Self.domain(domain, "HERALD_EMAIL_DOMAIN") }
         var smtpCAFile: String?
         if let caFile = value("HERALD_SMTP_CA_FILE") {
-            guard FileManager.default.isReadableFile(atPath: caFile) else { throw ConfigurationError("HERALD_SMTP_CA_FILE: cannot read \(caFile)") }
+            guard FileManager.default.isReadableFile(atPath: caFile) else { throw ConfigurationError("HERALD_SMTP_CA_FILE: cannot read \(Self.shown(caFile))") }
             smtpCAFile = caFile
         }
         if let caFile = value("HERALD_HTTP_CA_FILE") {
-            guard FileManager.default.isReadableFile(atPath: caFile) else { throw ConfigurationError("HERALD_HTTP_CA_FILE: cannot read \(caFile)") }
+            guard FileManager.default.isReadableFile(atPath: caFile) else { throw ConfigurationError("HERALD_HTTP_CA_FILE: cannot read \(Self.shown(caFile))") }
             httpCAFile = caFile
         }
         let providerEnvironment = ProviderEnvironment(ehloName: value("HERALD_SMTP_HELO") ?? ProcessInfo.processInfo.hostName, smtpCAFile: smtpCAFile)
@@ -185,7 +217,7 @@ public struct Configuration: Sendable {
             guard let count = Int(workers), (1...256).contains(count) else { throw ConfigurationError("HERALD_WORKERS must be a whole number from 1 to 256") }
             delivery.workers = count
         }
-        if let level = value("HERALD_LOG_LEVEL") { logLevel = try Self.level(level) }
+        if let level = value("HERALD_LOG_LEVEL") { logLevel = try Self.level(level, "HERALD_LOG_LEVEL") }
         if let text = value("HERALD_RETENTION") { retention = try Self.retention(text, "HERALD_RETENTION") }
         for name in Self.secretVariables {
             guard let text = value(name) else { continue }
@@ -214,12 +246,12 @@ public struct Configuration: Sendable {
                 guard case .object(let ages) = setting else { throw ConfigurationError("\(path): \"delivery.max_age\" must be an object of durations") }
                 for (slug, duration) in ages where !slug.hasPrefix("$") {
                     guard let text = duration.stringValue, let milliseconds = try? parseDuration(text), milliseconds > 0 else {
-                        throw ConfigurationError("\(path): delivery.max_age.\(slug) must be a duration such as \"10m\" or \"24h\"")
+                        throw ConfigurationError("\(path): delivery.max_age.\(Self.shownName(slug)) must be a duration such as \"10m\" or \"24h\"")
                     }
                     if slug == "default" { delivery.policy.defaultMaxAge = milliseconds } else { delivery.policy.maxAge[slug] = milliseconds }
                 }
             default:
-                throw ConfigurationError("\(path): unknown setting \"delivery.\(key)\"")
+                throw ConfigurationError("\(path): unknown setting \"delivery.\(Self.shownName(key))\"")
             }
         }
     }
@@ -282,24 +314,11 @@ public struct Configuration: Sendable {
         return text
     }
 
-    /// Parses `host:port`, `[v6]:port` or `:port`.
-    mutating func setListen(_ text: String) throws(ConfigurationError) {
-        let host: Substring
-        let port: Substring
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw ConfigurationError("listen address \"\(text)\" needs a port, e.g. [::1]:8787") }
-            port = rest.dropFirst()
-        } else if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon]
-            port = text[text.index(after: colon)...]
-        } else {
-            throw ConfigurationError("listen address \"\(text)\" needs host:port, e.g. 127.0.0.1:8787")
-        }
-        guard let number = UInt16(port) else { throw ConfigurationError("listen port \"\(port)\" is not a port number") }
-        listenHost = host.isEmpty ? "0.0.0.0" : String(host)
-        listenPort = number
+    /// Parses `host:port`, `[v6]:port` or `:port` into the main listener's address.
+    mutating func setListen(_ text: String, setting: String) throws(ConfigurationError) {
+        let address = try ListenAddress(parsing: text, setting: setting)
+        listenHost = address.host
+        listenPort = address.port
     }
 
     /// The address clients use to reach the server (`0.0.0.0` becomes `127.0.0.1`).
@@ -322,7 +341,7 @@ public struct Configuration: Sendable {
     }
 
     private static func string(_ value: JSONValue, _ key: String, _ path: String) throws(ConfigurationError) -> String {
-        guard let text = value.stringValue, !text.isEmpty else { throw ConfigurationError("\(path): \"\(key)\" must be a non-empty string") }
+        guard let text = value.stringValue, !text.isEmpty else { throw ConfigurationError("\(path): \"\(shownName(key))\" must be a non-empty string") }
         return text
     }
 
@@ -340,12 +359,71 @@ public struct Configuration: Sendable {
         return text
     }
 
-    private static func level(_ text: String) throws(ConfigurationError) -> Logger.Level {
+    private static func level(_ text: String, _ setting: String) throws(ConfigurationError) -> Logger.Level {
         guard let level = Logger.Level(name: text) else {
-            throw ConfigurationError("unknown log level \"\(text)\" (use trace, debug, info, notice, warning or error)")
+            throw ConfigurationError("\(setting): unknown log level \(shown(text)) (use trace, debug, info, notice, warning or error)")
         }
         return level
     }
+
+    /// A value as a configuration error may show it: quoted, or, when it holds what looks
+    /// like a credential pasted into the wrong setting, not at all.
+    static func shown(_ text: String) -> String {
+        holdsSecret(text) ? "(a value that looks like a secret, not shown)" : "\"\(text)\""
+    }
+
+    /// A key of the file as an error may show it (inside quotes of its own).
+    static func shownName(_ text: String) -> String {
+        holdsSecret(text) ? "(a name that looks like a secret, not shown)" : text
+    }
+
+    /// Whether `text`, or a part of it between separators (`127.0.0.1:whsec_...`,
+    /// `[SG.xxx]`), looks like a credential (``ProviderURL/looksSecret(_:)``).
+    static func holdsSecret(_ text: String) -> Bool {
+        if ProviderURL.looksSecret(text) { return true }
+        let parts = text.split { !($0.isLetter || $0.isNumber || "+/=_-.".contains($0)) }
+        return parts.contains { ProviderURL.looksSecret(String($0)) }
+    }
+}
+
+/// Where a listener binds.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// An IP literal; `0.0.0.0` for all interfaces.
+    public var host: String
+    /// 0 picks a free port.
+    public var port: UInt16
+
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port`, `[v6]:port` or `:port` (all interfaces); `setting` names where
+    /// it came from in an error.
+    public init(parsing text: String, setting: String) throws(ConfigurationError) {
+        let host: Substring
+        let port: Substring
+        let shown = Configuration.shown(text)
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw ConfigurationError("\(setting): listen address \(shown) needs a port, e.g. [::1]:8787") }
+            port = rest.dropFirst()
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        } else {
+            throw ConfigurationError("\(setting): listen address \(shown) needs host:port, e.g. 127.0.0.1:8787")
+        }
+        guard let number = UInt16(port) else {
+            throw ConfigurationError("\(setting): listen port \(Configuration.shown(String(port))) (of \(shown)) is not a port number")
+        }
+        self.host = host.isEmpty ? "0.0.0.0" : String(host)
+        self.port = number
+    }
+
+    /// `127.0.0.1:8787`, `[::1]:8787`.
+    public var description: String { "\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 }
 
 /// A configuration problem, told to the user as is.

@@ -3,7 +3,8 @@ public import HeraldCore
 
 /// The local provider: writes each email as `email/<id>.eml` and each SMS as
 /// `sms/<id>.json` under the outbox folder, durably (temporary file, fsync, rename, fsync
-/// of the folder), and counts that as delivered. The default when no provider is set, so
+/// of the folder), and counts that as delivered. They hold sign-in codes and phone
+/// numbers: the folders it creates are 0700 and the files 0600, whatever the umask. The default when no provider is set, so
 /// a fresh `make run` delivers somewhere you can look.
 public final class OutboxSender: MessageSender {
     public let name: String
@@ -31,7 +32,7 @@ public final class OutboxSender: MessageSender {
             bytes = Array("{\"id\":\(messageID),\"to\":\(JSONValue.quote(sms.to)),\"text\":\(JSONValue.quote(sms.text))}\n".utf8)
         }
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try Self.writeDurably(bytes, to: folder + "/" + file, folder: folder)
             return .delivered(providerID: "\(folder.hasPrefix(root) ? String(folder.dropFirst(root.count + 1)) : folder)/\(file)", code: nil)
         } catch {
@@ -41,8 +42,13 @@ public final class OutboxSender: MessageSender {
 
     static func writeDurably(_ bytes: [UInt8], to path: String, folder: String) throws {
         let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard fchmod(fd, 0o600) == 0 else {
+            close(fd)
+            unlink(temporary)
+            throw POSIXError(.EPERM)
+        }
         var written = 0
         while written < bytes.count {
             let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

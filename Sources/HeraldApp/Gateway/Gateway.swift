@@ -24,6 +24,9 @@ public final class Gateway {
     let engine: DeliveryEngine
     let pruner: Pruner?
     let server: HTTPServer
+    /// The listener of `/metrics` alone, when it has one of its own.
+    let metricsServer: HTTPServer?
+    let health: HealthRoute
     let logger: Logger
     let options: Options
     /// What the templates folder held at start.
@@ -35,9 +38,19 @@ public final class Gateway {
         self.configuration = configuration
         self.options = options
         self.logger = logger
+        let templatesProblem = configuration.templatesFolderProblem()
+        if let templatesProblem {
+            guard !templatesProblem.refuse else { throw ConfigurationError(templatesProblem.message) }
+            logger.warning(templatesProblem.message, ["templates.path": configuration.templatesPath])
+        }
         store = try StoreFactory.open(configuration.database, logger: logger)
         templates = TemplateStore(root: configuration.templatesPath, localePath: configuration.localePath, logger: logger)
         templateCount = templates.reload().inventory.count
+        if templateCount == 0, templatesProblem == nil {
+            logger.warning(
+                "the templates folder holds no message template: Clerk's rendering is sent for every message",
+                ["templates.path": configuration.templatesPath])
+        }
         let providers = configuration.providers
         let store = self.store
         let metrics = self.metrics
@@ -55,9 +68,13 @@ public final class Gateway {
         let intake = Intake(
             verifier: verifier, store: store, webhookPath: configuration.webhookPath, logger: logger, metrics: metrics,
             onQueued: { engine.notify() })
+        let health = HealthRoute(store: store)
+        self.health = health
+        let metricsRoute = MetricsRoute(metrics: metrics, backlog: store, logger: logger)
+        let separateMetrics = configuration.metricsListen != nil
         let routes = Routes(
-            webhookPath: configuration.webhookPath, intake: intake, metrics: MetricsRoute(metrics: metrics, backlog: store, logger: logger),
-            status: StatusRoute(log: store, health: engine.health, configured: providers.names, logger: logger))
+            webhookPath: configuration.webhookPath, intake: intake, metrics: separateMetrics ? nil : metricsRoute,
+            status: StatusRoute(log: store, health: engine.health, configured: providers.names, logger: logger), health: health)
         var http = configuration.http
         http.host = configuration.listenHost
         http.port = configuration.listenPort
@@ -67,6 +84,28 @@ public final class Gateway {
             store.close()
             throw CommandError("\(error)")
         }
+        if let address = configuration.metricsListen {
+            // A scraper or two: one thread, few connections, no bodies.
+            let scrape = HTTPServerConfiguration(
+                host: address.host, port: address.port, maxBodyBytes: 4096, connectionLimit: 64, perIPConnectionLimit: 16,
+                connectionTimeoutSeconds: http.connectionTimeoutSeconds, requestTimeoutSeconds: http.requestTimeoutSeconds, threads: 1)
+            do {
+                metricsServer = try HTTPServer(configuration: scrape, handler: MetricsListenerRoutes(metrics: metricsRoute))
+            } catch {
+                server.stop(drainSeconds: 0)
+                store.close()
+                throw CommandError("metrics listener (HERALD_METRICS_LISTEN): \(error)")
+            }
+        } else {
+            metricsServer = nil
+        }
+    }
+
+    /// What to do about a store that cannot be opened, when there is something to say.
+    static func advice(_ error: StoreError) -> String {
+        guard error.kind == .corrupt else { return "" }
+        return "; the file is damaged: serve refuses it rather than lose what arrives. Restore a backup (see Backups in the README), "
+            + "or move it away with its -wal and -shm to start a new, empty store"
     }
 
     /// The port the listener is bound to.
@@ -79,6 +118,7 @@ public final class Gateway {
                 try engine.start()
             } catch {
                 server.stop(drainSeconds: 1)
+                metricsServer?.stop(drainSeconds: 1)
                 store.close()
                 throw CommandError("cannot start delivery: \(error)")
             }
@@ -89,7 +129,9 @@ public final class Gateway {
     /// Stops taking requests (those in flight finish), then retention, then delivery
     /// (sends in flight finish), then closes the store.
     public func stop() {
+        health.beginStopping()
         server.stop()
+        metricsServer?.stop(drainSeconds: 5)
         pruner?.stop()
         if options.delivers { engine.stop() }
         store.close()
@@ -99,7 +141,8 @@ public final class Gateway {
     public var summary: Logger.Metadata {
         let providers = configuration.providers
         var started: Logger.Metadata = [
-            "listen": "\(configuration.listenHost.contains(":") ? "[\(configuration.listenHost)]" : configuration.listenHost):\(server.port)",
+            "listen": ListenAddress(host: configuration.listenHost, port: server.port).description,
+            "metrics": metricsServer.map { ListenAddress(host: $0.host, port: $0.port).description } ?? "on the main listener",
             "webhook.path": configuration.webhookPath, "database": configuration.database.description,
             "secrets": "\(configuration.secrets.count) from \(configuration.secretSource ?? "?")",
             "templates": "\(templateCount) in \(configuration.templatesPath)",

@@ -8,22 +8,30 @@ public final class Routes: HTTPHandler {
     private let intake: Intake
     private let metrics: MetricsRoute?
     private let status: StatusRoute?
+    private let health: HealthRoute
 
     /// `metrics` nil: `/metrics` is not served here (it has a listener of its own).
-    public init(webhookPath: String, intake: Intake, metrics: MetricsRoute?, status: StatusRoute? = nil) {
+    public init(
+        webhookPath: String, intake: Intake, metrics: MetricsRoute?, status: StatusRoute? = nil, health: HealthRoute = HealthRoute(store: nil)
+    ) {
         self.webhookPath = webhookPath
         self.intake = intake
         self.metrics = metrics
         self.status = status
+        self.health = health
     }
 
     public func handle(_ request: HTTPRequest) -> HandlerResult {
         switch request.path {
         case webhookPath:
             return intake.handle(request)
-        case "/healthz":
+        case "/healthz", "/readyz", "/livez":
             guard request.method == "GET" || request.method == "HEAD" else { return .respond(Self.methodNotAllowed("GET, HEAD")) }
-            return .respond(.json(200, #"{"status":"ok"}"#))
+            switch request.path {
+            case "/healthz": return health.health()
+            case "/readyz": return health.readiness()
+            default: return health.liveness()
+            }
         case "/status" where status != nil:
             guard request.method == "GET" else { return .respond(Self.methodNotAllowed("GET")) }
             return status!.handle(request)
@@ -43,6 +51,24 @@ public final class Routes: HTTPHandler {
     static func methodNotAllowed(_ allow: String) -> HTTPResponse {
         .error(405, code: "method_not_allowed", message: "use \(allow)", headers: ["Allow": allow])
     }
+}
+
+/// The router of the metrics listener (`HERALD_METRICS_LISTEN`): `/metrics` and nothing
+/// else, so that the main listener, which faces the internet, need not serve it.
+public final class MetricsListenerRoutes: HTTPHandler {
+    private let metrics: MetricsRoute
+
+    public init(metrics: MetricsRoute) {
+        self.metrics = metrics
+    }
+
+    public func handle(_ request: HTTPRequest) -> HandlerResult {
+        guard request.path == "/metrics" else { return .respond(.error(404, code: "not_found", message: "no such path")) }
+        guard request.method == "GET" else { return .respond(Routes.methodNotAllowed("GET")) }
+        return metrics.handle(request)
+    }
+
+    public func serverRejected(_ request: HTTPRequest, status: Int, reason: String) {}
 }
 
 /// `GET /metrics`: the process's counters, and the backlog gauges read from the store (for

@@ -4,7 +4,7 @@ import HeraldPostgres
 import HeraldSQLite
 
 /// A store that can be closed: what `serve` and the CLI commands open.
-public protocol ClosableStore: MessageStoreBackend {
+public protocol ClosableStore: MessageStoreBackend, StoreHealthSource {
     func close()
 }
 
@@ -31,6 +31,8 @@ public enum StoreFactory {
             }
         } catch let error as CommandError {
             throw error
+        } catch let error as StoreError {
+            throw CommandError("cannot open the store at \(location): \(error)\(Gateway.advice(error))")
         } catch {
             throw CommandError("cannot open the store at \(location): \(error)")
         }

@@ -18,9 +18,10 @@ public struct Output: Sendable {
         isTerminal: isatty(STDOUT_FILENO) == 1)
 }
 
-/// Lays out rows in aligned columns.
+/// Lays out rows in aligned columns, every cell escaped (``TerminalText``).
 enum Table {
-    static func render(_ rows: [[String]]) -> String {
+    static func render(_ unescaped: [[String]]) -> String {
+        let rows = unescaped.map { $0.map(TerminalText.escape) }
         guard let first = rows.first else { return "" }
         var widths = Array(repeating: 0, count: first.count)
         for row in rows {

@@ -106,7 +106,7 @@ public enum ClerkEvent {
         guard let data = root["data"], case .object = data else {
             return fail(.missingData, draft)
         }
-        draft.clerkID = data["id"]?.stringValue.map { String($0.prefix(100)) }
+        draft.clerkID = data["id"]?.stringValue.flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
         draft.slug = data["slug"]?.stringValue.map { String($0.prefix(100)) }
         let recipientKey = channel == .email ? "to_email_address" : "to_phone_number"
         let recipient = data[recipientKey]?.stringValue

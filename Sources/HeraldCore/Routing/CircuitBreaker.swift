@@ -44,8 +44,15 @@ public struct CircuitBreaker: Sendable {
     public let settings: Settings
     public private(set) var state: State = .closed
     public private(set) var failuresInARow = 0
-    /// Recent attempts: (when, failed), oldest first, within the window.
-    private var recent: [(at: Int64, failed: Bool)] = []
+    /// Recent attempts counted in slices of a twentieth of the window, oldest first: the
+    /// cost of a record stays constant however many messages a second go through.
+    private var slices: [Slice] = []
+
+    private struct Slice: Sendable {
+        var start: Int64
+        var attempts: Int
+        var failures: Int
+    }
 
     public init(settings: Settings = Settings()) {
         self.settings = settings
@@ -70,10 +77,16 @@ public struct CircuitBreaker: Sendable {
 
     /// What an attempt came to. Returns the new state when it changed.
     public mutating func record(failed: Bool, now: Int64) -> State? {
-        recent.append((now, failed))
+        let width = max(settings.window / 20, 1)
+        let start = now - now % width
+        if let last = slices.last, last.start == start {
+            slices[slices.count - 1].attempts += 1
+            if failed { slices[slices.count - 1].failures += 1 }
+        } else {
+            slices.append(Slice(start: start, attempts: 1, failures: failed ? 1 : 0))
+        }
         let horizon = now - settings.window
-        if let first = recent.firstIndex(where: { $0.at >= horizon }), first > 0 { recent.removeFirst(first) }
-        if recent.count > 10_000 { recent.removeFirst(recent.count - 10_000) }
+        while let first = slices.first, first.start + width <= horizon { slices.removeFirst() }
         failuresInARow = failed ? failuresInARow + 1 : 0
         switch state {
         case .halfOpen:
@@ -82,16 +95,17 @@ public struct CircuitBreaker: Sendable {
             } else {
                 state = .closed
                 failuresInARow = 0
-                recent.removeAll()
+                slices.removeAll()
             }
             return state
         case .open:
             return nil  // a send that started before the circuit opened
         case .closed:
             guard failed else { return nil }
-            let failures = recent.filter(\.failed).count
+            let attempts = slices.reduce(0) { $0 + $1.attempts }
+            let failures = slices.reduce(0) { $0 + $1.failures }
             let tooMany = failuresInARow >= settings.consecutiveFailures
-            let tooOften = recent.count >= settings.minimumAttempts && Double(failures) >= settings.failureRatio * Double(recent.count)
+            let tooOften = attempts >= settings.minimumAttempts && Double(failures) >= settings.failureRatio * Double(attempts)
             guard tooMany || tooOften else { return nil }
             state = .open(until: now + settings.cooldown)
             return state

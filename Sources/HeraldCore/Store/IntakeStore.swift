@@ -2,8 +2,10 @@
 /// blocks; each completion comes once the write is durable (group-committed with others),
 /// on the store's own thread, and must be short.
 public protocol IntakeStore: Sendable {
-    /// Stores a new message for `webhookID`, or answers with the one already stored for it:
-    /// a webhook id is stored at most once.
+    /// Stores a new message for `webhookID`, or answers with the one already stored for it
+    /// (`duplicate`): a webhook id is stored at most once, and so is Clerk's message id
+    /// (`draft.clerkID`, when there is one), so that one Clerk message sent under two
+    /// webhook ids (two endpoints) is delivered once. The webhook id is looked up first.
     func insert(
         _ draft: MessageDraft, webhookID: String, payload: [UInt8], at: Int64,
         then: @escaping @Sendable (Result<InsertOutcome, StoreError>) -> Void)

@@ -8,7 +8,7 @@ import Testing
 /// Signed webhooks posted by `senders` threads at once; returns the ids answered 2xx.
 func postSignedBurst(port: String, ids: [String], file: String = "sms.created", senders: Int = 16, timeout: Int = 5) throws -> [String] {
     let signer = try testSigner()
-    let body = try freshFixture(file)
+    let bodies = try ids.map { _ in try freshFixture(file) }  // each a Clerk message of its own
     let acked = Mutex<[String]>([])
     let next = Mutex(0)
     let done = DispatchGroup()
@@ -24,6 +24,7 @@ func postSignedBurst(port: String, ids: [String], file: String = "sms.created", 
                 }
                 guard index < ids.count else { return }
                 let id = ids[index]
+                let body = bodies[index]
                 let timestamp = Int64(Date().timeIntervalSince1970)
                 let headers = [
                     "svix-id": id, "svix-timestamp": String(timestamp), "svix-signature": signer.sign(id: id, timestamp: timestamp, body: body),

@@ -84,7 +84,7 @@ import Testing
         let (status, _, error) = try Child.run(
             ["serve"], environment: ["HERALD_SMTP_URL": url, "HERALD_SMTP_CA_FILE": missing, "HERALD_WEBHOOK_SECRET": testSecretText], directory: folder)
         #expect(status == 1)
-        #expect(error.contains("HERALD_SMTP_CA_FILE: cannot read \(missing)"))
+        #expect(error.contains("HERALD_SMTP_CA_FILE: cannot read \"\(missing)\""))
     }
 
     @Test func emailURLsAreTheProvidersAndTheFirstIsUsed() throws {

@@ -111,6 +111,6 @@ import Testing
         let (status, _, error) = try Child.run(
             ["serve"], environment: ["HERALD_CONFIG": missing, "HERALD_WEBHOOK_SECRET": testSecretText, "HERALD_LISTEN": "127.0.0.1:0"], directory: folder)
         #expect(status == 1)
-        #expect(error.contains("Error: cannot read configuration file \(missing)"))
+        #expect(error.contains("Error: cannot read configuration file \"\(missing)\""))
     }
 }

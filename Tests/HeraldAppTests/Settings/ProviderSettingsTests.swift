@@ -40,7 +40,7 @@ import Testing
             ["serve"], environment: ["HERALD_SMS_URL": https.twilioURL, "HERALD_HTTP_CA_FILE": missing, "HERALD_WEBHOOK_SECRET": testSecretText],
             directory: folder)
         #expect(status == 1)
-        #expect(error.contains("HERALD_HTTP_CA_FILE: cannot read \(missing)"))
+        #expect(error.contains("HERALD_HTTP_CA_FILE: cannot read \"\(missing)\""))
     }
 
     @Test func oneRequestMayTakeTheProviderTimeout() throws {
