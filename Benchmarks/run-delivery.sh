@@ -2,6 +2,7 @@
 # Delivery: messages per second from webhook to relay acceptance, and the latency from the
 # webhook's 2xx to the relay's 250 at a steady 200 events/s, against postfix's smtp-sink.
 # Writes results/delivery-<time>.json and prints a summary.
+# BASELINE=/path/to/an/older/herald also runs that build in each round, beside this one.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -29,23 +30,25 @@ wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev
 /usr/sbin/smtp-sink -u nobody 127.0.0.1:12525 1024 &
 pids+=($!)
 wait_port 12525
-echo "{}" > "$work/herald.json"
+echo '{"http": {"per_ip_connection_limit": 1024}}' > "$work/herald.json"
 
 if [ ! -x "$here/.venv/bin/uvicorn" ]; then
   python3 -m venv "$here/.venv"
   "$here/.venv/bin/pip" install -q svix==2.9.1 uvicorn==0.54.0
 fi
 
-run() {  # system (herald|peer), label, load arguments...
+run() {  # system (herald|baseline|peer), label, load arguments...
   local system=$1 label=$2; shift 2
   local db="$work/$system.db" port pids_here=()
   rm -f "$work"/"$system".db*
-  if [ "$system" = herald ]; then
+  if [ "$system" != peer ]; then
+    local binary="$root/.build/release/herald"
+    [ "$system" = baseline ] && binary=$BASELINE
     port=18789
     HERALD_WEBHOOK_SECRET=$secret HERALD_LISTEN=127.0.0.1:$port HERALD_DATABASE="$db" HERALD_LOG_LEVEL=warning \
       HERALD_CONFIG="$work/herald.json" HERALD_TEMPLATES="$root/templates" HERALD_WORKERS=${WORKERS:-8} \
       HERALD_SMTP_URL="smtp://127.0.0.1:12525/bench.local?disable_starttls=true" \
-      "$root/.build/release/herald" serve 2>"$work/herald-$label.log" &
+      "$binary" serve 2>"$work/$system-$label.log" &
     pids_here+=($!)
     wait_port $port
   else
@@ -91,7 +94,7 @@ print(json.dumps(row))" | tee -a "$out"
 
 : > "$out"
 for round in $(seq 1 "$rounds"); do
-  for system in herald peer; do
+  for system in herald ${BASELINE:+baseline} peer; do
     run $system throughput --connections 16 --seconds "$seconds" --max-requests 150000
     run $system steady-200 --connections 8 --seconds "$seconds" --rate 200 --max-requests 5000
   done
@@ -103,7 +106,7 @@ rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 print("\nmedians over the rounds (each round runs Herald and the peer back to back)")
 print("system  run           rounds  sent/round  not sent  messages/s  webhooks/s  p50 ms  p99 ms")
 for label in ("throughput", "steady-200"):
-    for system in ("herald", "peer"):
+    for system in ("herald", "baseline", "peer"):
         rs = [r for r in rows if r["label"] == label and r.get("system", "herald") == system]
         if not rs:
             continue
@@ -114,5 +117,8 @@ herald = [r["messages_per_s"] for r in rows if r["label"] == "throughput" and r.
 peer = [r["messages_per_s"] for r in rows if r["label"] == "throughput" and r.get("system") == "peer"]
 if herald and peer:
     print(f"throughput, Herald / peer: {statistics.median(h / p for h, p in zip(herald, peer)):.1f}x (median of the rounds' ratios)")
+baseline = [r["messages_per_s"] for r in rows if r["label"] == "throughput" and r.get("system") == "baseline"]
+if herald and baseline:
+    print(f"throughput, Herald / baseline build: {statistics.median(h / b for h, b in zip(herald, baseline)):.2f}x (median of the rounds' ratios)")
 PY
 echo "results: $out"

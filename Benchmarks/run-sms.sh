@@ -37,7 +37,7 @@ pids+=($!)
 wait_port 18801
 healthy="twilio://$sid:benchmark-token@default?from=%2B15550001111&endpoint=http://127.0.0.1:18801"
 flaky="twilio://$sid:benchmark-token@default?from=%2B15550001111&endpoint=http://127.0.0.1:18802&name=flaky"
-echo "{}" > "$work/herald.json"
+echo '{"http": {"per_ip_connection_limit": 1024}}' > "$work/herald.json"
 
 if [ "$failover" != 1 ] && [ ! -x "$here/.venv/bin/python" -o ! -f "$here/.venv/.twilio" ]; then
   python3 -m venv "$here/.venv"

@@ -2,6 +2,7 @@
 # Measures Herald's intake (signed, durable events/s and latency at 16 and 128
 # connections) and the same load against the peer (Python svix + uvicorn, 2 workers,
 # SQLite), in one run on this machine. Writes results/intake-<date>.json and a summary.
+# BASELINE=/path/to/an/older/herald also runs that build in each round, beside this one.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -29,19 +30,25 @@ fi
 
 wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
-echo "{}" > "$work/herald.json"
+# 128 connections from one address: above the default per-address limit (64).
+echo '{"http": {"per_ip_connection_limit": 1024}}' > "$work/herald.json"
+builds=("herald:$root/.build/release/herald")
+[ -n "${BASELINE:-}" ] && builds+=("baseline:$BASELINE")
 : > "$out"
 for round in $(seq 1 "$rounds"); do
 for connections in 16 128; do
-  # Herald, a fresh database per run.
-  HERALD_WEBHOOK_SECRET=$secret HERALD_LISTEN=127.0.0.1:18787 HERALD_DATABASE="$work/herald-$connections.db" \
-    HERALD_LOG_LEVEL=warning HERALD_CONFIG="$work/herald.json" "$root/.build/release/herald" serve --no-delivery 2>"$work/herald.log" &
+  # Herald (and the baseline build), a fresh database per run.
+  for build in "${builds[@]}"; do
+  label=${build%%:*} binary=${build#*:}
+  HERALD_WEBHOOK_SECRET=$secret HERALD_LISTEN=127.0.0.1:18787 HERALD_DATABASE="$work/$label-$round-$connections.db" \
+    HERALD_LOG_LEVEL=warning HERALD_CONFIG="$work/herald.json" "$binary" serve --no-delivery 2>"$work/herald.log" &
   pids+=($!)
   wait_port 18787
-  "$load" --port 18787 --secret $secret --body "$body" --connections $connections --seconds "$seconds" --label herald | tee -a "$out"
+  "$load" --port 18787 --secret $secret --body "$body" --connections $connections --seconds "$seconds" --label "$label" | tee -a "$out"
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
-  rows=$(sqlite3 "$work/herald-$connections.db" "SELECT COUNT(*) FROM messages")
-  echo "{\"label\":\"herald-rows\",\"connections\":$connections,\"rows\":$rows}" | tee -a "$out"
+  rows=$(sqlite3 "$work/$label-$round-$connections.db" "SELECT COUNT(*) FROM messages")
+  echo "{\"label\":\"$label-rows\",\"connections\":$connections,\"rows\":$rows}" | tee -a "$out"
+  done
 
   # The peer.
   (cd "$here/peer" && HERALD_PEER_SECRET=$secret HERALD_PEER_DB="$work/peer-$connections.db" \
@@ -70,5 +77,11 @@ for c in (16, 128):
     ratios = [a["rps"] / b["rps"] for a, b in zip([r for r in rows if r.get("label") == "herald" and r.get("connections") == c],
                                                    [r for r in rows if r.get("label") == "peer" and r.get("connections") == c]) if b["rps"]]
     print(f"{c:>11}  {h:>11.0f}  {p:>9.0f}  {statistics.median(ratios):>5.1f}x  {median('herald', c, 'p50_ms')[0]:>7.2f} / {median('herald', c, 'p99_ms')[0]:<7.2f}  {median('peer', c, 'p50_ms')[0]:>7.2f} / {median('peer', c, 'p99_ms')[0]:<7.2f}  {n}")
+if any(r.get("label") == "baseline" for r in rows):
+    print("connections  herald ev/s  baseline ev/s  herald/baseline (median of the rounds' ratios)")
+    for c in (16, 128):
+        pick = lambda label: [r for r in rows if r.get("label") == label and r.get("connections") == c]
+        ratios = [a["rps"] / b["rps"] for a, b in zip(pick("herald"), pick("baseline")) if b["rps"]]
+        print(f"{c:>11}  {median('herald', c, 'rps')[0]:>11.0f}  {median('baseline', c, 'rps')[0]:>13.0f}  {statistics.median(ratios):>6.2f}x")
 PY
 echo "results: $out"
