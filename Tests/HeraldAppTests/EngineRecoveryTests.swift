@@ -41,15 +41,17 @@ final class GatedSender: MessageSender, @unchecked Sendable {
             queue = FaultyQueue(store)
         }
 
-        func engine(lease: Int64 = 600, workers: Int = 2, identity: InstanceIdentity = .current) -> DeliveryEngine {
+        /// `time`: the engine's clock; given, the leases are renewed only by `renewLeases()`.
+        func engine(lease: Int64 = 600, workers: Int = 2, identity: InstanceIdentity = .current, time: (any TimeSource)? = nil) -> DeliveryEngine {
             var settings = DeliveryEngine.Settings()
             settings.workers = workers
             settings.leaseMilliseconds = lease
+            settings.renewsLeasesOnItsOwn = time == nil
             settings.policy = RetryPolicy(baseDelay: 50, maxDelay: 200, jitter: 0, maxAttempts: 3)
             let gate = self.gate
             return DeliveryEngine(
                 queue: queue, templates: TemplateStore(root: folder.appendingPathComponent("templates").path), settings: settings,
-                logger: Logger(label: "test", level: .debug, handler: logs), identity: identity,
+                logger: Logger(label: "test", level: .debug, handler: logs), time: time ?? SystemTime(), identity: identity,
                 makeSender: { _ in GatedSender(gate) })
         }
 
@@ -133,6 +135,39 @@ final class GatedSender: MessageSender, @unchecked Sendable {
         let next = try rig.store.claim(upTo: 10, owner: "next", now: Clock.nowMilliseconds(), leaseUntil: Clock.nowMilliseconds() + 1000, maxAge: { _ in 600_000 })
         #expect(next.map(\.id).sorted() == ids)
         #expect(ids.allSatisfy { rig.gate.count($0) == 0 })
+        rig.store.close()
+    }
+
+    /// The lease on the injected clock, with no sleep: claimed until the clock's time plus a
+    /// lease, renewed from the clock's time, protected from another instance's claim until
+    /// the renewed lease runs out, and then another's to take (the late record is refused).
+    @Test func leasesFollowTheInjectedClock() throws {
+        let rig = try Rig()
+        // A second ahead of the wall clock: the message (stored at the wall clock's time) is due.
+        let time = ManualTime(Clock.nowMilliseconds() + 1_000)
+        let start = time.milliseconds()
+        let engine = rig.engine(lease: 30_000, time: time)
+        try engine.start()
+        let slow = try rig.enqueue("slow_clock", notify: engine)
+        #expect(try rig.waitFor(slow, .sending))
+        #expect(try rig.lease(slow) == start + 30_000)
+
+        time.advance(by: 20_000)
+        engine.renewLeases()
+        #expect(try rig.lease(slow) == start + 50_000)
+        let tenMinutes: @Sendable (String?) -> Int64 = { _ in 600_000 }
+        // Past the first lease, within the renewed one: nobody else may take it.
+        #expect(try rig.store.claim(upTo: 10, owner: "other", now: start + 40_000, leaseUntil: start + 90_000, maxAge: tenMinutes).isEmpty)
+        // Past the renewed lease, never renewed again: another instance takes it over.
+        let taken = try rig.store.claim(upTo: 10, owner: "other", now: start + 50_001, leaseUntil: start + 90_000, maxAge: tenMinutes)
+        #expect(taken.map(\.id) == [slow])
+
+        rig.gate.release.signal()
+        engine.stop(drainSeconds: 5)
+        #expect(rig.gate.count(slow) == 1)
+        #expect(rig.logs.all.contains { $0.message == "lease lost; another process owns the message now" })
+        #expect(try rig.status(slow) == .sending)  // the other instance's now, its record to make
+        #expect(try rig.lease(slow) == start + 90_000)
         rig.store.close()
     }
 

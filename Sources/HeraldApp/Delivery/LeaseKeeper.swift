@@ -72,15 +72,20 @@ final class LeaseKeeper: @unchecked Sendable {
             let stop = stopping
             condition.unlock()
             if stop { return }
-            let now = time.milliseconds()
-            let ids = held()
-            do {
-                try queue.renew(ids, owner: instanceID, until: now + leaseMilliseconds)
-                try queue.heartbeat(instanceID, at: now)
-            } catch {
-                logger.error("renewing leases failed; another process may take over messages still being sent", ["error": "\(error)"])
-            }
-            if takeOverFromDeadInstances() > 0 { onTakeOver() }
+            round(held: held(), onTakeOver: onTakeOver)
         }
+    }
+
+    /// One round: renews the leases of `held` from now, beats the heartbeat, takes over what
+    /// dead instances left.
+    func round(held ids: Set<Int64>, onTakeOver: @Sendable () -> Void) {
+        let now = time.milliseconds()
+        do {
+            try queue.renew(ids, owner: instanceID, until: now + leaseMilliseconds)
+            try queue.heartbeat(instanceID, at: now)
+        } catch {
+            logger.error("renewing leases failed; another process may take over messages still being sent", ["error": "\(error)"])
+        }
+        if takeOverFromDeadInstances() > 0 { onTakeOver() }
     }
 }
