@@ -13,6 +13,9 @@ final class Link {
     /// Runs on every new connection before it is used (migrations, `LISTEN`).
     private let prepare: (Connection) throws(PostgresError) -> Void
     private(set) var connection: Connection?
+    /// Counts the connections opened: a new number is a new session (an object's address
+    /// can be reused by the next connection, a number cannot).
+    private(set) var generation = 0
     private var lastError: PostgresError?
     private var retryAt = Date.distantPast
     private var backoff: TimeInterval = Link.firstBackoff
@@ -39,6 +42,7 @@ final class Link {
             let opened = try Connection(target)
             try prepare(opened)
             connection = opened
+            generation += 1
             lastError = nil
             backoff = Self.firstBackoff
             if lost {

@@ -66,7 +66,7 @@ final class Listener: Sendable {
     }
 
     private static func loop(link: Link, state: State, stopSignal: WakePipe) {
-        var listening: ObjectIdentifier?
+        var listening = 0
         while true {
             let connection: Connection
             do {
@@ -75,9 +75,9 @@ final class Listener: Sendable {
                 if stopSignal.wait(seconds: max(link.retryDelay, 0.05)) { return }
                 continue
             }
-            if listening != ObjectIdentifier(connection) {
+            if listening != link.generation {
                 // A new session: what was notified while there was none is unknown.
-                listening = ObjectIdentifier(connection)
+                listening = link.generation
                 wakeAll(state)
             }
             switch stopSignal.wait(for: connection.socket, seconds: 30) {
