@@ -135,13 +135,11 @@ private let collectHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, In
         sink.overflowed = true
         return 0
     }
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: amount), as: UTF8.self)
-    if line.hasPrefix("HTTP/") {
+    let line = UnsafeRawBufferPointer(start: data, count: amount)
+    if line.starts(with: "HTTP/".utf8) {
         sink.headers = []  // a new answer (after 100 Continue, or a redirect not followed)
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = String(line[..<colon])
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        sink.headers.append(HTTPField(name, value))
+    } else if let field = HeaderLine.field(line) {
+        sink.headers.append(field)
     }
     return amount
 }

@@ -200,8 +200,21 @@ extension DeliveryEngine {
         }
     }
 
+    /// `herald_` and 24 random base-36 digits (124 bits), from two draws of the system's
+    /// generator (each draw is a system call: not one per digit).
     static func boundary() -> String {
-        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
-        return "herald_" + String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+        var generator = SystemRandomNumberGenerator()
+        var bytes = Array("herald_".utf8)
+        bytes.reserveCapacity(bytes.count + 24)
+        for _ in 0..<2 {
+            var bits = generator.next()  // 12 base-36 digits: 36^12 < 2^64
+            for _ in 0..<12 {
+                bytes.append(boundaryDigits[Int(bits % 36)])
+                bits /= 36
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
+
+    private static let boundaryDigits = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
 }

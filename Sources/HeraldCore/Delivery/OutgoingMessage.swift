@@ -101,9 +101,10 @@ public struct EmailSettings: Sendable, Equatable {
 
 /// Turns a composed message into what a transport sends.
 public enum OutgoingAssembler {
-    /// `boundary` is a random token; `now` is Unix ms.
+    /// `boundary` makes a random token (asked for an email only); `now` is Unix ms.
     public static func assemble(
-        _ claimed: ClaimedMessage, event: JSONValue, composed: ComposedMessage, settings: EmailSettings, now: Int64, boundary: String
+        _ claimed: ClaimedMessage, event: JSONValue, composed: ComposedMessage, settings: EmailSettings, now: Int64,
+        boundary: @autoclosure () -> String
     ) throws(AssemblyError) -> OutgoingMessage {
         let data = event["data"] ?? .null
         switch claimed.channel {
@@ -141,7 +142,7 @@ public enum OutgoingAssembler {
             let messageID = "\(left).\(claimed.createdAt)@\(from.domain)"
             return .email(Email(
                 from: from, to: to, replyTo: replyTo, subject: subject, text: composed.text, html: composed.html,
-                messageID: messageID, date: now, boundary: boundary))
+                messageID: messageID, date: now, boundary: boundary()))
         }
     }
 }

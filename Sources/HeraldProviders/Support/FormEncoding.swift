@@ -11,26 +11,39 @@ public enum FormEncoding {
 
     /// `name=value&...`, everything but RFC 3986's unreserved characters %-encoded.
     public static func encode(_ fields: [(String, String)], space: Space = .percent20) -> [UInt8] {
-        Array(fields.map { escape($0.0, space: space) + "=" + escape($0.1, space: space) }.joined(separator: "&").utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(fields.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 2 } * 3 / 2)
+        for (index, field) in fields.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: "&")) }
+            append(field.0, space: space, to: &out)
+            out.append(UInt8(ascii: "="))
+            append(field.1, space: space, to: &out)
+        }
+        return out
     }
 
     public static func escape(_ text: String, space: Space = .percent20) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
+        append(text, space: space, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let hex = Array("0123456789ABCDEF".utf8)
+
+    private static func append(_ text: String, space: Space, to out: inout [UInt8]) {
         for byte in text.utf8 {
             switch byte {
             case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, 0x2D, 0x2E, 0x5F, 0x7E:
-                out.unicodeScalars.append(Unicode.Scalar(byte))
+                out.append(byte)
             case 0x20 where space == .plus:
-                out.append("+")
+                out.append(UInt8(ascii: "+"))
             default:
-                let hex = Array("0123456789ABCDEF")
-                out.append("%")
+                out.append(UInt8(ascii: "%"))
                 out.append(hex[Int(byte >> 4)])
                 out.append(hex[Int(byte & 0x0F)])
             }
         }
-        return out
     }
 
     /// Parses a form body (for test doubles and checks): `+` as space, %-escapes decoded.
