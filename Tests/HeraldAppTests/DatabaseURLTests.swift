@@ -18,6 +18,10 @@ import Testing
         var outputs = [try gateway.herald("simulate", "sms"), try gateway.herald("log"), try gateway.herald("show", "1")]
         #expect(outputs.allSatisfy { $0.0 == 0 })
         #expect(gateway.waitForOutbox("sms/1.json") != nil)
+        // `herald check` reaches the database and says so.
+        let check = try Child.run(["check"], environment: gateway.cliEnvironment, directory: gateway.folder)
+        #expect(check.1.contains("store: ok (postgres://\(role):***@127.0.0.1:\(server.port)/\(database)"), "\(check)")
+        outputs.append(check)
 
         // A wrong password, for the CLI and for serve: the error says so, without either.
         var wrong = gateway.cliEnvironment
@@ -26,8 +30,11 @@ import Testing
         #expect(log.0 == 1)
         #expect(log.2.hasPrefix("Error: cannot open the store at postgres://\(role):***@127.0.0.1"))
         #expect(log.2.contains("password authentication failed"))
+        let failedCheck = try Child.run(["check"], environment: wrong, directory: gateway.folder)
+        #expect(failedCheck.0 == 1)
+        #expect(failedCheck.1.contains("problem: cannot open the store at postgres://\(role):***@"), "\(failedCheck)")
         wrong["HERALD_LISTEN"] = "127.0.0.1:0"
-        outputs += [log, try Child.run(["serve"], environment: wrong, directory: gateway.folder)]
+        outputs += [log, failedCheck, try Child.run(["serve"], environment: wrong, directory: gateway.folder)]
         #expect(outputs.last?.0 == 1)
         gateway.child.process.terminate()
         #expect(gateway.child.wait() == 0)
