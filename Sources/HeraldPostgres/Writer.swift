@@ -13,30 +13,18 @@ import HeraldCore
 final class Writer: Sendable {
     private static let begin = "BEGIN; SET LOCAL synchronous_commit TO on; SET LOCAL lock_timeout TO '5s'"
     private let queue = JobQueue<WriteJob>()
-    private let state = HealthState()
-
-    /// What the last commits left, guarded by `lock`.
-    private final class HealthState: @unchecked Sendable {
-        let lock = NSLock()
-        var health = StoreHealth(state: .ok, since: Writer.now())
-    }
-
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+    private let tracker: StoreHealthTracker
 
     /// What the last commits left: failing while the database cannot be reached or refuses
     /// the batch (a lock not had in time, a lack of resources), ok again after a commit.
-    var health: StoreHealth {
-        state.lock.lock()
-        defer { state.lock.unlock() }
-        return state.health
-    }
+    var health: StoreHealth { tracker.health }
 
     /// Connects (running `prepare`, the migrations, on the first connection) on a new
     /// thread. Throws if the database cannot be reached or migrated.
     init(target: ConnectionTarget, logger: Logger, maxBatch: Int = 1024, prepare: @escaping @Sendable (Connection) throws(PostgresError) -> Void) throws(PostgresError) {
         let opened = Outcome<Void>()
-        let queue = self.queue
-        let state = self.state
+        tracker = StoreHealthTracker(logger: logger)
+        let (queue, tracker) = (self.queue, self.tracker)
         startThread(named: "herald-pg-write") {
             let link = Link(target: target, role: "writer", logger: logger, prepare: prepare)
             do {
@@ -46,7 +34,7 @@ final class Writer: Sendable {
                 opened.set(.failure(error))
                 return
             }
-            Writer.loop(link: link, queue: queue, state: state, logger: logger, maxBatch: maxBatch)
+            Writer.loop(link: link, queue: queue, tracker: tracker, maxBatch: maxBatch)
             link.close()
         }
         do {
@@ -79,34 +67,14 @@ final class Writer: Sendable {
         queue.close(waiting: waiting)
     }
 
-    private static func loop(link: Link, queue: JobQueue<WriteJob>, state: HealthState, logger: Logger, maxBatch: Int) {
+    private static func loop(link: Link, queue: JobQueue<WriteJob>, tracker: StoreHealthTracker, maxBatch: Int) {
         while let batch = queue.nextBatch(limit: maxBatch) {
             let outcomes = run(batch, link: link)
-            let trouble = outcomes.lazy.compactMap { outcome -> StoreError? in
+            tracker.batchEnded(errors: outcomes.lazy.compactMap { outcome -> StoreError? in
                 guard case .failure(let error) = outcome else { return nil }
-                let storeError = PostgresError.storeError(error)
-                return storeError.kind == .unavailable ? storeError : nil
-            }.first
-            update(state, to: trouble.map { StoreHealth(state: .failing, code: $0.code, since: now()) } ?? StoreHealth(state: .ok, since: now()), logger: logger)
+                return PostgresError.storeError(error)
+            })
             for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
-        }
-    }
-
-    /// Records the health a batch left and logs each change of state once.
-    private static func update(_ state: HealthState, to health: StoreHealth, logger: Logger) {
-        state.lock.lock()
-        let previous = state.health
-        if previous.state != health.state {
-            state.health = health
-        } else if previous.code != health.code {
-            state.health.code = health.code
-        }
-        state.lock.unlock()
-        guard previous.state != health.state else { return }
-        if health.state == .failing {
-            logger.error("store failing: writes are refused (503) until a commit succeeds", ["error": health.code ?? ""])
-        } else {
-            logger.notice("store recovered: commits succeed again", ["down.ms": String(health.since - previous.since)])
         }
     }
 

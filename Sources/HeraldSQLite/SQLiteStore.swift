@@ -53,7 +53,7 @@ public final class SQLiteStore: MessageStoreBackend, StoreHealthSource {
 
     public func probe(then: @escaping @Sendable (StoreHealth) -> Void) {
         let writer = self.writer
-        writer.submit({ try $0.probe(now: StoreWriter.now()) }) { _ in then(writer.health) }
+        writer.submit({ try $0.probe(now: SystemTime().milliseconds()) }) { _ in then(writer.health) }
     }
 
     // MARK: IntakeStore, BacklogSource

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import Synchronization
 
 /// Owns a ``MessageStore`` on one dedicated thread and runs write jobs with group commit:
 /// every job waiting when the thread comes round runs in one transaction (if one fails, the
@@ -20,18 +21,13 @@ final class StoreWriter: Sendable {
         }
     }
 
-    /// What the writer thread shares with callers, guarded by `lock`.
-    private final class State: @unchecked Sendable {
-        // Every field is read and written only while `lock` is held.
-        let lock = NSLock()
-        /// The most write jobs one transaction held (for tests of group commit).
-        var largestBatch = 0
-        /// What the last commits left.
-        var health = StoreHealth(state: .ok, since: StoreWriter.now())
-    }
-
     private let queue = JobQueue<Job>()
-    private let state = State()
+    /// The most write jobs one transaction held (for tests of group commit).
+    private final class Largest: Sendable {
+        let value = Atomic<Int>(0)
+    }
+    private let largestWriteBatch = Largest()
+    private let tracker: StoreHealthTracker
     /// Set once the writer thread has checkpointed and closed the store (or failed to open it).
     private let closed = Outcome<Void>()
     private let logger: Logger
@@ -42,8 +38,9 @@ final class StoreWriter: Sendable {
         self.logger = logger
         self.maxBatch = maxBatch
         let opened = Outcome<Void>()
+        tracker = StoreHealthTracker(logger: logger)
         let queue = self.queue
-        let state = self.state
+        let (tracker, largest) = (self.tracker, self.largestWriteBatch)
         let closed = self.closed
         startThread(named: "herald-store") { [logger, maxBatch] in
             let store: MessageStore
@@ -67,7 +64,7 @@ final class StoreWriter: Sendable {
                 closed.set(.success(()))
                 return
             }
-            StoreWriter.loop(store: store, queue: queue, state: state, logger: logger, maxBatch: maxBatch)
+            StoreWriter.loop(store: store, queue: queue, tracker: tracker, largest: largest, logger: logger, maxBatch: maxBatch)
             closed.set(.success(()))
         }
         try opened.wait().get()
@@ -105,21 +102,10 @@ final class StoreWriter: Sendable {
     }
 
     /// The most write jobs one transaction has held so far.
-    var largestBatch: Int {
-        state.lock.lock()
-        defer { state.lock.unlock() }
-        return state.largestBatch
-    }
-
-    /// Wall-clock time in Unix milliseconds.
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+    var largestBatch: Int { largestWriteBatch.value.load(ordering: .relaxed) }
 
     /// What the last commits left.
-    var health: StoreHealth {
-        state.lock.lock()
-        defer { state.lock.unlock() }
-        return state.health
-    }
+    var health: StoreHealth { tracker.health }
 
     /// Finishes queued jobs, then checkpoints and closes the store on its thread, and
     /// returns once it is closed. Later writes fail.
@@ -134,11 +120,11 @@ final class StoreWriter: Sendable {
         }
     }
 
-    private static func loop(store: MessageStore, queue: JobQueue<Job>, state: State, logger: Logger, maxBatch: Int) {
+    private static func loop(
+        store: MessageStore, queue: JobQueue<Job>, tracker: StoreHealthTracker, largest: Largest, logger: Logger, maxBatch: Int
+    ) {
         while let taken = queue.nextBatch(limit: maxBatch) {
-            state.lock.lock()
-            let lost = state.health.state == .lost
-            state.lock.unlock()
+            let lost = tracker.isLost
             // Reads first, each on its own, outside any transaction.
             for job in taken where job.readOnly {
                 do {
@@ -155,33 +141,25 @@ final class StoreWriter: Sendable {
                 for job in batch { job.finish(.failure(fileReplaced(store))) }
                 continue
             }
-            state.lock.lock()
-            state.largestBatch = max(state.largestBatch, batch.count)
-            state.lock.unlock()
+            largest.value.max(batch.count, ordering: .relaxed)
 
             var outcomes = commit(batch, store: store, logger: logger)
             // Only now may the callers hear that it is kept: the commit went into the file at
             // the configured path, not into one deleted or replaced under it.
             if let replaced = store.replacedFile() {
                 outcomes = Array(repeating: .failure(fileReplaced(store)), count: batch.count)
-                update(state, to: StoreHealth(state: .lost, code: "store_file_replaced", since: StoreWriter.now()), logger: logger, file: replaced)
+                tracker.lost(code: "store_file_replaced", file: replaced)
             } else {
-                let trouble = outcomes.lazy.compactMap { outcome -> StoreError? in
+                tracker.batchEnded(errors: outcomes.lazy.compactMap { outcome -> StoreError? in
                     guard case .failure(let error) = outcome else { return nil }
-                    let storeError = SQLiteError.storeError(error)
-                    return storeError.kind == .unavailable || storeError.kind == .corrupt ? storeError : nil
-                }.first
-                let health = trouble.map { StoreHealth(state: .failing, code: $0.code, since: StoreWriter.now()) }
-                update(state, to: health ?? StoreHealth(state: .ok, since: StoreWriter.now()), logger: logger, file: nil)
+                    return SQLiteError.storeError(error)
+                })
             }
             for (job, outcome) in zip(batch, outcomes) { job.finish(outcome) }
         }
         // Inside this thread and before close() returns: a process that exits right after a
         // clean stop leaves the database file whole, its WAL merged.
-        state.lock.lock()
-        let lost = state.health.state == .lost
-        state.lock.unlock()
-        store.close(logger: logger, checkpoint: !lost)
+        store.close(logger: logger, checkpoint: !tracker.isLost)
     }
 
     /// Runs a batch in one transaction and commits it: the fast path runs every job; when
@@ -233,29 +211,6 @@ final class StoreWriter: Sendable {
         SQLiteError(
             code: SQLiteError.fileReplacedCode,
             message: "the database file at \(store.connection.path) is no longer the one open (deleted or replaced); restart to open it again")
-    }
-
-    /// Records the health a batch left and logs each change of state once.
-    private static func update(_ state: State, to health: StoreHealth, logger: Logger, file: String?) {
-        state.lock.lock()
-        let previous = state.health
-        if previous.state != health.state {
-            state.health = health
-        } else if previous.code != health.code {
-            state.health.code = health.code
-        }
-        state.lock.unlock()
-        guard previous.state != health.state else { return }
-        switch health.state {
-        case .lost:
-            logger.error(
-                "the database file was deleted or replaced while open: nothing more is stored (503); restart to open the file at the path",
-                ["database.file": file ?? "?", "error": health.code ?? ""])
-        case .failing:
-            logger.error("store failing: writes are refused (503) until a commit succeeds", ["error": health.code ?? ""])
-        case .ok:
-            logger.notice("store recovered: commits succeed again", ["down.ms": String(health.since - previous.since)])
-        }
     }
 }
 
