@@ -30,9 +30,3 @@ final class Job<Context>: @unchecked Sendable {
         return try done.wait().get()
     }
 }
-
-/// Carries a job's value from the store's thread to the caller; written before the
-/// completion that publishes it.
-final class Box<T>: @unchecked Sendable {
-    var value: T?
-}

@@ -213,9 +213,3 @@ final class StoreWriter: Sendable {
             message: "the database file at \(store.connection.path) is no longer the one open (deleted or replaced); restart to open it again")
     }
 }
-
-/// Carries a job's value from the writer thread to the caller; written before the
-/// completion that publishes it.
-private final class Box<T>: @unchecked Sendable {
-    var value: T?
-}

@@ -91,3 +91,10 @@ public final class Outcome<T>: @unchecked Sendable {
         return result!
     }
 }
+
+/// Carries a job's value from the store's thread to the caller; written before the
+/// completion that publishes it.
+public final class Box<T>: @unchecked Sendable {
+    public var value: T?
+    public init() {}
+}
