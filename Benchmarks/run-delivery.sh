@@ -4,17 +4,8 @@
 # Writes results/delivery-<time>.json and prints a summary.
 # BASELINE=/path/to/an/older/herald also runs that build in each round, beside this one.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-seconds=${SECONDS_PER_RUN:-10}
-rounds=${ROUNDS:-3}
-secret=whsec_YmVuY2htYXJrLXNlY3JldC1ub3QtZm9yLXByb2R1Y3Rpb24=
-work=$(mktemp -d)
-mkdir -p "$here/results"
+source "$(dirname "$0")/common.sh"
 out="$here/results/delivery-$(date -u +%Y%m%dT%H%M%SZ).json"
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 
 if ! command -v smtp-sink >/dev/null && [ ! -x /usr/sbin/smtp-sink ]; then
   [ "$(id -u)" -eq 0 ] || { echo "install postfix (for smtp-sink)" >&2; exit 1; }
@@ -25,12 +16,10 @@ fi
 (cd "$here" && swift build -c release --product herald-load >/dev/null)
 load="$here/.build/release/herald-load"
 body="$here/../Tests/HeraldAppTests/Fixtures/email.created.json"
-wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 /usr/sbin/smtp-sink -u nobody 127.0.0.1:12525 1024 &
 pids+=($!)
 wait_port 12525
-echo '{"http": {"per_ip_connection_limit": 1024}}' > "$work/herald.json"
 
 if [ ! -x "$here/.venv/bin/uvicorn" ]; then
   python3 -m venv "$here/.venv"

@@ -7,19 +7,12 @@
 # its defaults (fsync on; Herald commits with synchronous_commit on).
 # Writes results/postgres-<time>.json and prints medians with the ratios.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-seconds=${SECONDS_PER_RUN:-10}
-rounds=${ROUNDS:-3}
-secret=whsec_YmVuY2htYXJrLXNlY3JldC1ub3QtZm9yLXByb2R1Y3Rpb24=
-work=$(mktemp -d)
+source "$(dirname "$0")/common.sh"
 chmod 755 "$work"   # the server's user reaches its folder inside
-mkdir -p "$here/results"
 out="$here/results/postgres-$(date -u +%Y%m%dT%H%M%SZ).json"
-pids=()
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 as_server() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-cleanup() {
+cleanup() {  # also stops the database server
   kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true
   [ -n "$pgbin" ] && [ -d "$work/pg/data" ] && as_server "$pgbin/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -36,7 +29,6 @@ pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 (cd "$here" && swift build -c release --product herald-load >/dev/null)
 load="$here/.build/release/herald-load"
 body="$here/../Tests/HeraldAppTests/Fixtures/email.created.json"
-wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # The server: a Unix socket in its folder, nothing on the network.
 mkdir "$work/pg"
@@ -50,8 +42,6 @@ new_database() { local name="bench_$(date +%s%N)"; sql -d postgres -c "CREATE DA
 /usr/sbin/smtp-sink -u nobody 127.0.0.1:12525 1024 &
 pids+=($!)
 wait_port 12525
-# 128 connections from one address: above the default per-address limit (64).
-echo '{"http": {"per_ip_connection_limit": 1024}}' > "$work/herald.json"
 
 # start SYSTEM INSTANCES: starts herald serve (extra environment in serve_env), sets
 # $ports (comma separated), $db (file or database name) and $here_pids.

@@ -6,19 +6,10 @@
 # instead a primary that fails half its requests (503) against a healthy one, both in
 # Herald. Writes results/sms-<time>.json and prints a summary.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-seconds=${SECONDS_PER_RUN:-10}
-rounds=${ROUNDS:-3}
+source "$(dirname "$0")/common.sh"
 failover=${FAILOVER:-0}
-secret=whsec_YmVuY2htYXJrLXNlY3JldC1ub3QtZm9yLXByb2R1Y3Rpb24=
 sid="AC$(printf '0f%.0s' $(seq 1 16))"
-work=$(mktemp -d)
-mkdir -p "$here/results"
 out="$here/results/$([ "$failover" = 1 ] && echo failover || echo sms)-$(date -u +%Y%m%dT%H%M%SZ).json"
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || {
   [ "$(id -u)" -eq 0 ] || { echo "install nginx (the Twilio double)" >&2; exit 1; }
@@ -29,7 +20,6 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || {
 (cd "$here" && swift build -c release --product herald-load >/dev/null)
 load="$here/.build/release/herald-load"
 body="$here/../Tests/HeraldAppTests/Fixtures/sms.created.json"
-wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 sed -e "s|PIDFILE|$work/nginx.pid|" -e "s|PORT_A|18801|" -e "s|PORT_B|18802|" "$here/doubles/twilio-nginx.conf" > "$work/nginx.conf"
 /usr/sbin/nginx -c "$work/nginx.conf" -p "$work" &
@@ -37,7 +27,6 @@ pids+=($!)
 wait_port 18801
 healthy="twilio://$sid:benchmark-token@default?from=%2B15550001111&endpoint=http://127.0.0.1:18801"
 flaky="twilio://$sid:benchmark-token@default?from=%2B15550001111&endpoint=http://127.0.0.1:18802&name=flaky"
-echo '{"http": {"per_ip_connection_limit": 1024}}' > "$work/herald.json"
 
 if [ "$failover" != 1 ] && [ ! -x "$here/.venv/bin/python" -o ! -f "$here/.venv/.twilio" ]; then
   python3 -m venv "$here/.venv"

@@ -4,18 +4,9 @@
 # SQLite), in one run on this machine. Writes results/intake-<date>.json and a summary.
 # BASELINE=/path/to/an/older/herald also runs that build in each round, beside this one.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-seconds=${SECONDS_PER_RUN:-10}
-rounds=${ROUNDS:-3}
-secret=whsec_YmVuY2htYXJrLXNlY3JldC1ub3QtZm9yLXByb2R1Y3Rpb24=
-work=$(mktemp -d)
+source "$(dirname "$0")/common.sh"
 results="$here/results"
-mkdir -p "$results"
 out="$results/intake-$(date -u +%Y%m%dT%H%M%SZ).json"
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-pids=()
-trap cleanup EXIT
 
 "$root/scripts/install-deps.sh"
 (cd "$root" && swift build -c release --product herald >/dev/null)
@@ -28,10 +19,7 @@ if [ ! -x "$here/.venv/bin/uvicorn" ]; then
   "$here/.venv/bin/pip" install -q svix==2.9.1 uvicorn==0.54.0
 fi
 
-wait_port() { for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
-# 128 connections from one address: above the default per-address limit (64).
-echo '{"http": {"per_ip_connection_limit": 1024}}' > "$work/herald.json"
 builds=("herald:$root/.build/release/herald")
 [ -n "${BASELINE:-}" ] && builds+=("baseline:$BASELINE")
 : > "$out"
