@@ -74,25 +74,39 @@ final class Child: Sendable {
     let process: Process
     final class Buffer: Sendable {
         let bytes = Mutex<[UInt8]>([])
+        private let ended = DispatchSemaphore(value: 0)
         var text: String { bytes.withLock { String(decoding: $0, as: UTF8.self) } }
-        /// Reads whatever `fd` holds now, without ever blocking, under the lock: reads and
-        /// appends happen in order, whichever thread does them.
-        func drain(_ fd: Int32) {
-            bytes.withLock { bytes in
+
+        /// Reads `handle` to its end on a thread of its own, with blocking reads: no dispatch
+        /// source (one still registered when its descriptor is closed and reused crashes
+        /// libdispatch's event loop). The thread holds the handle, so the descriptor stays
+        /// open until the child has closed its end and everything is read.
+        func read(from handle: FileHandle) {
+            let thread = Thread { [self] in
+                let fd = handle.fileDescriptor
                 var chunk = [UInt8](repeating: 0, count: 65_536)
-                var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-                while poll(&ready, 1, 0) > 0 {
+                while true {
                     let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                    if count < 0 && errno == EINTR { continue }
                     if count <= 0 { break }
-                    bytes.append(contentsOf: chunk[..<count])
+                    bytes.withLock { $0.append(contentsOf: chunk[..<count]) }
                 }
+                withExtendedLifetime(handle) {}
+                ended.signal()
             }
+            thread.name = "child-output"
+            thread.start()
+        }
+
+        /// Waits until the output has ended (the child and whatever inherited its end are gone).
+        func waitForEnd(seconds: Double) -> Bool {
+            guard ended.wait(timeout: .now() + seconds) == .success else { return false }
+            ended.signal()  // later waits return at once
+            return true
         }
     }
     private let stdoutBuffer = Buffer()
     private let stderrBuffer = Buffer()
-    private let outHandle: FileHandle
-    private let errHandle: FileHandle
 
     static var binary: URL {
         // The test bundle sits beside the products, `herald` among them.
@@ -116,11 +130,9 @@ final class Child: Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        out.fileHandleForReading.readabilityHandler = { [stdoutBuffer] handle in stdoutBuffer.drain(handle.fileDescriptor) }
-        err.fileHandleForReading.readabilityHandler = { [stderrBuffer] handle in stderrBuffer.drain(handle.fileDescriptor) }
-        outHandle = out.fileHandleForReading
-        errHandle = err.fileHandleForReading
         try process.run()
+        stdoutBuffer.read(from: out.fileHandleForReading)
+        stderrBuffer.read(from: err.fileHandleForReading)
     }
 
     var stdout: String { stdoutBuffer.text }
@@ -140,21 +152,9 @@ final class Child: Sendable {
         guard waitFor(timeout: timeout, { !$0.process.isRunning }) else { return nil }
         process.waitUntilExit()
         // The child is gone: what it wrote is in the pipes. Take all of it now.
-        stdoutBuffer.drain(outHandle.fileDescriptor)
-        stderrBuffer.drain(errHandle.fileDescriptor)
-        stopReading()
+        _ = stdoutBuffer.waitForEnd(seconds: 10)
+        _ = stderrBuffer.waitForEnd(seconds: 10)
         return process.terminationStatus
-    }
-
-    /// Ends the dispatch sources behind the readability handlers before the pipes can close:
-    /// a source left on a closed (and reused) descriptor crashes libdispatch's event loop.
-    private func stopReading() {
-        outHandle.readabilityHandler = nil
-        errHandle.readabilityHandler = nil
-    }
-
-    deinit {
-        stopReading()
     }
 
     /// Runs to completion: (exit code, stdout, stderr).
