@@ -25,6 +25,8 @@ enum ServeCommand {
                 "\(configuration.secretSource ?? "the secret") is the development secret; set the endpoint's real secret, or pass --dev for a local run")
         }
 
+        HeapTrimming.apply(environment: environment)
+
         // Block the stop signals before any thread starts, so only sigwait below sees them.
         var stopSignals = sigset_t()
         sigemptyset(&stopSignals)
