@@ -7,27 +7,27 @@ extension DeliveryEngine {
     func dispatch() {
         defer { threadEnded() }
         while true {
-            shared.condition.lock()
+            shared.lock()
             let action = shared.machine.nextDispatch()
             switch action {
             case .exit:
-                shared.condition.unlock()
+                shared.unlock()
                 return
             case .waitForCapacity:
-                shared.condition.wait()  // a worker finishing wakes us
-                shared.condition.unlock()
+                shared.wait(.dispatcher)  // a worker finishing wakes us
+                shared.unlock()
                 continue
             case .waitForWork:
-                shared.condition.unlock()
+                shared.unlock()
                 let wait = nextWakeUp()
-                shared.condition.lock()
-                let deadline = Date().addingTimeInterval(Double(wait) / 1000)
-                while !shared.machine.hasNews && shared.condition.wait(until: deadline) {}
+                shared.lock()
+                let deadline = DispatchMonitor.Deadline(secondsFromNow: Double(wait) / 1000)
+                while !shared.machine.hasNews && shared.wait(.dispatcher, until: deadline) {}
                 shared.machine.notify()  // announced, or something fell due: look
-                shared.condition.unlock()
+                shared.unlock()
                 continue
             case .claim(let capacity):
-                shared.condition.unlock()
+                shared.unlock()
                 claim(capacity)
             }
         }
@@ -42,9 +42,9 @@ extension DeliveryEngine {
         } catch {
             shared.withLock { $0.claimFailed() }
             logger.error("claiming messages failed", ["error": "\(error)"])
-            shared.condition.lock()
-            _ = shared.condition.wait(until: Date().addingTimeInterval(1))
-            shared.condition.unlock()
+            shared.lock()
+            _ = shared.wait(.dispatcher, until: DispatchMonitor.Deadline(secondsFromNow: 1))
+            shared.unlock()
             return
         }
         let outcome = shared.withLock { $0.claimed(claimed, requested: capacity) }

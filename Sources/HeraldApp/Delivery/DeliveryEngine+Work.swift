@@ -8,13 +8,13 @@ extension DeliveryEngine {
         defer { threadEnded() }
         var senders: [String: any MessageSender] = [:]
         while true {
-            shared.condition.lock()
+            shared.lock()
             var action = shared.machine.nextJob()
             while action == .wait {
-                shared.condition.wait()
+                shared.wait(.workers)
                 action = shared.machine.nextJob()
             }
-            shared.condition.unlock()
+            shared.unlock()
             guard case .run(let message) = action else { return }
             let round = deliver(message, senders: &senders)
             shared.withLock { $0.jobFinished() }

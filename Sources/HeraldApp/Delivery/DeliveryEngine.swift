@@ -7,7 +7,7 @@ public import HeraldCore
 /// moves the message on per the delivery state machine; a lease keeper renews exactly the
 /// leases this process holds and keeps its instance alive in the store. New messages are
 /// picked up at once (intake calls ``notify()``); retries when they fall due. The shared
-/// state is one ``DispatchStateMachine`` value under one lock; nothing here runs on
+/// state is one ``DispatchStateMachine`` value in a ``DispatchMonitor``; nothing here runs on
 /// Swift's cooperative pool.
 public final class DeliveryEngine: Sendable {
     public struct Settings: Sendable {
@@ -23,26 +23,6 @@ public final class DeliveryEngine: Sendable {
     }
 
 
-    /// The state machine and the condition the threads wait on: every access under `condition`.
-    final class Shared: @unchecked Sendable {
-        let condition = NSCondition()
-        var machine: DispatchStateMachine
-        /// Threads started and not yet ended (dispatcher and workers).
-        var running = 0
-
-        init(workers: Int) {
-            machine = DispatchStateMachine(workers: workers)
-        }
-
-        func withLock<T>(_ body: (inout DispatchStateMachine) -> T) -> T {
-            condition.lock()
-            defer { condition.unlock() }
-            let value = body(&machine)
-            condition.broadcast()
-            return value
-        }
-    }
-
     let queue: any DeliveryQueue
     let templates: TemplateStore
     let settings: Settings
@@ -53,7 +33,7 @@ public final class DeliveryEngine: Sendable {
     let logger: Logger
     let metrics: Metrics
     let time: any TimeSource
-    let shared: Shared
+    let shared: DispatchMonitor
     let keeper: LeaseKeeper
     /// This process's instance: its id owns the leases it takes.
     public let instance: InstanceRecord
@@ -75,7 +55,7 @@ public final class DeliveryEngine: Sendable {
         self.time = time
         let now = time.milliseconds()
         instance = identity.record(at: now)
-        shared = Shared(workers: settings.workers)
+        shared = DispatchMonitor(workers: settings.workers)
         keeper = LeaseKeeper(
             queue: queue, instanceID: instance.id, leaseMilliseconds: settings.leaseMilliseconds,
             liveness: identity.liveness(staleAfter: max(settings.leaseMilliseconds, 3_000)), time: time, logger: logger)
@@ -102,9 +82,9 @@ public final class DeliveryEngine: Sendable {
         }
         let released = keeper.takeOverFromDeadInstances()
         if released > 0 { logger.notice("re-claiming messages left sending by a stopped process", ["messages": String(released)]) }
-        shared.condition.lock()
+        shared.lock()
         shared.running = settings.workers + 1
-        shared.condition.unlock()
+        shared.unlock()
         if settings.renewsLeasesOnItsOwn {
             keeper.start(held: { [shared] in shared.withLock { $0.held } }, onTakeOver: { [weak self] in self?.notify() })
         }
@@ -135,12 +115,12 @@ public final class DeliveryEngine: Sendable {
     public func stop(drainSeconds: Double = 30) {
         let unstarted = shared.withLock { $0.stop() }
         release(unstarted, why: "not started before stop")
-        shared.condition.lock()
-        let deadline = Date().addingTimeInterval(drainSeconds)
-        while (shared.running > 0 || !shared.machine.isIdle) && shared.condition.wait(until: deadline) {}
+        shared.lock()
+        let deadline = DispatchMonitor.Deadline(secondsFromNow: drainSeconds)
+        while (shared.running > 0 || !shared.machine.isIdle) && shared.wait(.settled, until: deadline) {}
         let drained = shared.running == 0 && shared.machine.isIdle
         let stillHeld = shared.machine.held
-        shared.condition.unlock()
+        shared.unlock()
         keeper.stop()
         if drained && stillHeld.isEmpty {
             do {
@@ -168,9 +148,9 @@ public final class DeliveryEngine: Sendable {
     }
 
     func threadEnded() {
-        shared.condition.lock()
+        shared.lock()
         shared.running -= 1
-        shared.condition.broadcast()
-        shared.condition.unlock()
+        shared.unlock()
+        shared.wake(.settled, all: true)
     }
 }

@@ -43,6 +43,9 @@ public struct DispatchStateMachine: Sendable {
 
     public var waitingCount: Int { waiting.count - head }
 
+    /// How many more messages a claim may take now (none while one is in flight).
+    public var capacity: Int { claiming ? 0 : workers * claimAhead - waitingCount - busy }
+
     /// Whether a sleeping dispatcher should wake: work announced, or stopping.
     public var hasNews: Bool { notified || stopping }
 
@@ -53,8 +56,7 @@ public struct DispatchStateMachine: Sendable {
 
     public mutating func nextDispatch() -> DispatcherAction {
         if stopping { return .exit }
-        if claiming { return .waitForCapacity }
-        let capacity = workers * claimAhead - waitingCount - busy
+        let capacity = self.capacity
         if capacity <= 0 { return .waitForCapacity }
         if !notified { return .waitForWork }
         notified = false
@@ -118,11 +120,12 @@ public struct DispatchStateMachine: Sendable {
         return .run(message)
     }
 
-    /// A worker finished a send and submitted its record.
+    /// A worker finished a send and submitted its record. It announces nothing: room for a
+    /// claim opened, but a claim that came back short found nothing more due, and a full one
+    /// announced itself (an announcement here cost an empty claim per message).
     public mutating func jobFinished() {
         busy -= 1
         recording += 1
-        notified = true
     }
 
     /// A worker gave up on a job before a record was submitted (nothing to record).
