@@ -165,6 +165,25 @@ func mutated(_ name: String, _ change: (inout [String: JSONValue]) -> Void) thro
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(bytes) }
     }
 
+    /// The parser validates UTF-8 itself while scanning: kept strings, strings after an
+    /// escape, keys (kept or not) are all checked.
+    @Test(arguments: [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xFF], [0x80]] as [[UInt8]])
+    func invalidUTF8AnywhereInAString(_ sequence: [UInt8]) {
+        let kept = Array(#"{"x":"a"#.utf8) + sequence + Array(#""}"#.utf8)
+        let afterEscape = Array(#"{"x":"\n"#.utf8) + sequence + Array(#""}"#.utf8)
+        let key = Array(#"{"k"#.utf8) + sequence + Array(#"":1}"#.utf8)
+        let unkeptKey = Array(#"{"drop":{"k"#.utf8) + sequence + Array(#"":1}}"#.utf8)
+        for bytes in [kept, afterEscape, key, unkeptKey] {
+            #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(bytes) }
+            #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(bytes, selecting: .members(["x": .all])) }
+        }
+    }
+
+    @Test func keptStringsKeepTheirMultibyteTextAndARepeatedKeyTakesTheLastValue() throws {
+        let bytes = Array("{\"é\":\"é€😀\",\"e\":\"\\n€ \\u00e9😀\",\"d\":1,\"d\":2}".utf8)
+        #expect(try JSONValue.parse(bytes) == .object(["é": .string("é€😀"), "e": .string("\n€ é😀"), "d": .int(2)]))
+    }
+
     @Test func validMultibyteInUnselectedStrings() throws {
         let bytes = Array("{\"x\":\"é€😀 \\u00e9 \\ud83d\\ude00\"}".utf8)
         #expect(try JSONValue.parse(bytes, selecting: .members([:])) == .object(["x": .string("")]))

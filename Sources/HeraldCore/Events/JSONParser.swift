@@ -4,13 +4,16 @@
 public indirect enum JSONSelection: Sendable {
     case all
     case shape
-    case members([String: JSONSelection])
+    /// A handful of keys, searched in order: cheaper than hashing each key of the input.
+    case members(KeyValuePairs<String, JSONSelection>)
 
     func child(_ key: String) -> JSONSelection {
         switch self {
-        case .all: .all
-        case .shape: .shape
-        case .members(let members): members[key] ?? .shape
+        case .all: return .all
+        case .shape: return .shape
+        case .members(let members):
+            for (name, selection) in members where name == key { return selection }
+            return .shape
         }
     }
 }
@@ -79,27 +82,39 @@ struct JSONParser {
         defer { depth -= 1 }
         guard depth <= Self.maxDepth else { return nil }
         index += 1
-        var members: [String: JSONValue] = [:]
+        // Members collected in order, then made a dictionary at its final size (growing it
+        // one key at a time rehashed every key at each doubling); a repeated key: the last wins.
+        var members: [(String, JSONValue)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
+        if keep { members.reserveCapacity(8) }
         while true {
             skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            // A member that is not kept needs no key: its children are not kept either.
+            let key: String
+            if keep {
+                guard let text = string() else { return nil }
+                key = text
+            } else {
+                guard skipString() else { return nil }
+                key = ""
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
             index += 1
             guard let member = value(selection.child(key)) else { return nil }
-            if keep { members[key] = member }
+            if keep { members.append((key, member)) }
             skipWhitespace()
             guard index < bytes.count else { return nil }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(members)
+                return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
             } else {
                 return nil
             }
@@ -135,7 +150,9 @@ struct JSONParser {
         }
     }
 
-    /// Parses a string starting at the opening quote.
+    /// Parses a string starting at the opening quote. UTF-8 is validated here, as it is
+    /// scanned, so that the String is made from bytes known to be valid (`String(validating:)`
+    /// is generic and looked up its metadata at run time on every call: a fifth of a parse).
     private mutating func string() -> String? {
         index += 1
         let start = index
@@ -143,13 +160,17 @@ struct JSONParser {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let slice = bytes[start..<index]
+                let text = Self.text(bytes, start..<index)
                 index += 1
-                return String(validating: slice, as: UTF8.self)
+                return text
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { return nil }
-            index += 1
+            if byte < 0x80 {
+                index += 1
+            } else if !skipUTF8Sequence() {
+                return nil
+            }
         }
         var scalars: [UInt8] = Array(bytes[start..<index])
         while index < bytes.count {
@@ -157,7 +178,7 @@ struct JSONParser {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                return String(validating: scalars, as: UTF8.self)
+                return String(decoding: scalars, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { return nil }
@@ -180,11 +201,22 @@ struct JSONParser {
                 }
             default:
                 if byte < 0x20 { return nil }
-                scalars.append(byte)
-                index += 1
+                if byte < 0x80 {
+                    scalars.append(byte)
+                    index += 1
+                } else {
+                    let sequence = index
+                    guard skipUTF8Sequence() else { return nil }
+                    scalars.append(contentsOf: bytes[sequence..<index])
+                }
             }
         }
         return nil
+    }
+
+    /// The String of bytes already validated as UTF-8.
+    private static func text(_ bytes: [UInt8], _ range: Range<Int>) -> String {
+        bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
     }
 
     /// Validates a string (escapes and UTF-8) starting at the opening quote, without
