@@ -116,33 +116,67 @@ func connectSocket(_ port: UInt16) -> Int32 {
     return fd
 }
 
-/// Reads one HTTP response; returns its status, or nil when the connection broke.
+/// Reads one HTTP response; returns its status, or nil when the connection broke. Works
+/// on the bytes as they come (no String per response): the load generator shares the
+/// cores with the system it measures, so every microsecond it spends is taken from it.
 func readResponse(_ fd: Int32, _ buffer: inout [UInt8]) -> Int? {
-    var data: [UInt8] = []
+    var filled = 0
     var headerEnd: Int? = nil
     var contentLength = 0
     while true {
-        if let end = headerEnd, data.count >= end + contentLength {
-            let line = String(decoding: data.prefix(12), as: UTF8.self)
-            return Int(line.dropFirst(9).prefix(3))
+        if let end = headerEnd, filled >= end + contentLength {
+            return statusCode(buffer, filled)
         }
-        let count = recv(fd, &buffer, buffer.count, 0)
+        if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + filled, $0.count - filled, 0) }
         if count <= 0 { return nil }
-        data.append(contentsOf: buffer[0..<count])
-        if headerEnd == nil, let range = findHeaderEnd(data) {
-            headerEnd = range
-            let head = String(decoding: data[0..<range], as: UTF8.self).lowercased()
-            if let line = head.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }) {
-                contentLength = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
-            }
+        let searchFrom = max(filled - 3, 0)
+        filled += count
+        if headerEnd == nil, let end = findHeaderEnd(buffer, from: searchFrom, to: filled) {
+            headerEnd = end
+            contentLength = contentLengthValue(buffer, end) ?? 0
         }
     }
 }
 
-func findHeaderEnd(_ data: [UInt8]) -> Int? {
-    guard data.count >= 4 else { return nil }
-    for index in 0...(data.count - 4) where data[index] == 13 && data[index + 1] == 10 && data[index + 2] == 13 && data[index + 3] == 10 {
+/// The three digits after "HTTP/1.1 ".
+func statusCode(_ bytes: [UInt8], _ count: Int) -> Int? {
+    guard count >= 12 else { return nil }
+    var code = 0
+    for index in 9..<12 {
+        let digit = Int(bytes[index]) - 48
+        guard (0...9).contains(digit) else { return nil }
+        code = code * 10 + digit
+    }
+    return code
+}
+
+func findHeaderEnd(_ data: [UInt8], from: Int, to: Int) -> Int? {
+    guard to - from >= 4 else { return nil }
+    for index in from...(to - 4) where data[index] == 13 && data[index + 1] == 10 && data[index + 2] == 13 && data[index + 3] == 10 {
         return index + 4
+    }
+    return nil
+}
+
+/// The value of a Content-Length line (any case) in the head that ends at `end`.
+func contentLengthValue(_ data: [UInt8], _ end: Int) -> Int? {
+    let name = Array("content-length:".utf8)
+    var line = 0
+    while line < end {
+        var next = line
+        while next < end && data[next] != 10 { next += 1 }
+        if next - line > name.count, (0..<name.count).allSatisfy({ data[line + $0] | 0x20 == name[$0] | 0x20 }) {
+            var value = 0
+            var index = line + name.count
+            while index < next && data[index] == 32 { index += 1 }
+            while index < next, (48...57).contains(data[index]) {
+                value = value * 10 + Int(data[index]) - 48
+                index += 1
+            }
+            return value
+        }
+        line = next + 1
     }
     return nil
 }
