@@ -24,7 +24,10 @@ public final class PostgresStore: MessageStoreBackend, StoreHealthSource {
     public init(url: String, logger: Logger = .disabled) throws(StoreError) {
         let target = ConnectionTarget(url: url)
         do {
-            writer = try Writer(target: target, logger: logger) { connection throws(PostgresError) in try Schema.migrate(connection) }
+            writer = try Writer(target: target, logger: logger) { connection throws(PostgresError) in
+                try Schema.migrate(connection)
+                try connection.execute(Writer.sessionSettings)
+            }
         } catch {
             throw error.storeError
         }

@@ -20,11 +20,13 @@ extension WriteContext {
         """
 
     /// Leases the locked candidates, each with its expiry, and returns what a worker needs.
-    private static let lease = """
+    /// `m.id = ANY($1)` beside the join lets the plan reach the rows by the primary key
+    /// (with ``Writer/sessionSettings``, instead of a sequential scan).
+    static let lease = """
         WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS v (id, expiry, n)),
         u AS (
             UPDATE messages m SET status = 'sending', lease_owner = $3, lease_until = $4, expires_at = v.expiry, updated_at = $5
-            FROM v WHERE m.id = v.id
+            FROM v WHERE m.id = ANY($1::bigint[]) AND m.id = v.id
             RETURNING m.id, m.channel, m.slug, m.recipient, m.clerk_id, m.attempts, m.created_at, m.expires_at, m.webhook_id)
         SELECT u.id, u.channel, u.slug, u.recipient, u.clerk_id, u.attempts, u.created_at, u.expires_at, u.webhook_id, p.body
         FROM u JOIN v ON v.id = u.id LEFT JOIN payloads p ON p.message_id = u.id
@@ -64,8 +66,8 @@ extension WriteContext {
 
     /// Moves each message on and records its round's attempts, all in one statement, where
     /// the round's `owner` still holds the message (`recorded` false otherwise: the lease
-    /// was lost).
-    private static let record = """
+    /// was lost). `m.id = ANY($1)`: by the primary key (see ``lease``).
+    static let record = """
         WITH v AS (
             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[],
                                  $9::bigint[])
@@ -74,7 +76,7 @@ extension WriteContext {
             UPDATE messages m SET status = v.status, attempts = m.attempts + v.made, next_attempt_at = v.next_attempt_at,
                 last_error = v.last_error, provider_id = COALESCE(v.provider_id, m.provider_id),
                 template = COALESCE(v.template, m.template), lease_owner = NULL, lease_until = NULL, updated_at = v.at
-            FROM v WHERE m.id = v.id AND m.status = 'sending' AND m.lease_owner = v.owner
+            FROM v WHERE m.id = ANY($1::bigint[]) AND m.id = v.id AND m.status = 'sending' AND m.lease_owner = v.owner
             RETURNING m.id),
         a AS (
             INSERT INTO attempts (message_id, number, transport, started_at, duration_ms, outcome, code, provider_id, error,

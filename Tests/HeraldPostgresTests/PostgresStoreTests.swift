@@ -182,6 +182,32 @@ private let draft = MessageDraft(
         #expect(try server.psql("SELECT version FROM herald_schema", database: String(database)) == "\(Schema.migrations.count)\n")
     }
 
+    /// The writer's prepared statements keep a generic plan; made on a fresh, small table it
+    /// was a sequential scan of `messages`, run on every claim and record however large the
+    /// table grew. With the writer's session settings the plan goes by an index.
+    /// Without them (the control) the same plan scans the table, so this test can fail.
+    @Test func theWritersGenericPlansFindMessagesByIndex() throws {
+        let connection = try Connection(ConnectionTarget(url: url))
+        try Schema.migrate(connection)
+        _ = try connection.execute("SET plan_cache_mode TO force_generic_plan")
+        func plan(_ sql: String, parameters: Int) throws -> String {
+            _ = try connection.execute("DEALLOCATE ALL")
+            _ = try connection.execute("PREPARE probe AS \(sql)")
+            let result = try connection.execute("EXPLAIN EXECUTE probe(\(Array(repeating: "NULL", count: parameters).joined(separator: ", ")))")
+            return (0..<result.count).compactMap { result.text($0, 0) }.joined(separator: "\n")
+        }
+        let control = try plan(WriteContext.lease, parameters: 5)
+        #expect(control.contains("Seq Scan on messages"))
+        _ = try connection.execute(Writer.sessionSettings)
+        for (sql, parameters) in [(WriteContext.lease, 5), (WriteContext.record, 20)] {
+            let text = try plan(sql, parameters: parameters)
+            #expect(!text.contains("Seq Scan on messages"), "\(text)")
+            // By the primary key, or the partial index of what is `sending` (bounded by what is in flight).
+            #expect(text.contains("Index Scan on messages_pkey") || text.contains("Index Scan using messages_pkey on messages")
+                    || text.contains("Index Scan using messages_sending on messages"), "\(text)")
+        }
+    }
+
     @Test func aNewerSchemaIsRefused() throws {
         _ = try PostgresStore(url: url)
         try server.psql("UPDATE herald_schema SET version = version + 1", database: try #require(databaseName))
