@@ -24,10 +24,7 @@ public final class PostgresStore: MessageStoreBackend, StoreHealthSource {
     public init(url: String, logger: Logger = .disabled) throws(StoreError) {
         let target = ConnectionTarget(url: url)
         do {
-            writer = try Writer(target: target, logger: logger) { connection throws(PostgresError) in
-                try Schema.migrate(connection)
-                try connection.execute(Writer.sessionSettings)
-            }
+            writer = try Writer(target: target, logger: logger) { connection throws(PostgresError) in try Schema.migrate(connection) }
         } catch {
             throw error.storeError
         }

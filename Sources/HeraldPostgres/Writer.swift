@@ -11,14 +11,15 @@ import HeraldCore
 /// answered. A lost connection fails the batch (nothing of it is kept) and is opened again
 /// with backoff; while the database is down, jobs fail at once.
 final class Writer: Sendable {
-    private static let begin = "BEGIN; SET LOCAL synchronous_commit TO on; SET LOCAL lock_timeout TO '5s'"
-    /// For the writer's whole session. Every statement it runs finds its rows by an index;
-    /// its prepared statements keep the generic plan made after their fifth run, and a plan
-    /// made while `messages` was small (a fresh database, before autovacuum's first
-    /// analyze) read the whole table on every claim, ever slower as the table grew (a
-    /// claim took 5 ms at 12,000 rows). With sequential scans priced out, those plans use
-    /// the primary key and the partial indexes whatever the statistics say.
-    static let sessionSettings = "SET enable_seqscan TO off"
+    private static let begin = "BEGIN; SET LOCAL synchronous_commit TO on; SET LOCAL lock_timeout TO '5s'; " + planSettings
+    /// For every transaction of the writer (per transaction, so that a pooler handing each
+    /// one to another server connection keeps it). Every statement it runs finds its rows by
+    /// an index; its prepared statements keep the generic plan made after their fifth run,
+    /// and a plan made while `messages` was small (a fresh database, before autovacuum's
+    /// first analyze) read the whole table on every claim, ever slower as the table grew (a
+    /// claim took 5 ms at 12,000 rows). With sequential scans priced out, those plans use the
+    /// primary key and the partial indexes whatever the statistics say.
+    static let planSettings = "SET LOCAL enable_seqscan TO off"
     private let queue = JobQueue<WriteJob>()
     private let tracker: StoreHealthTracker
 

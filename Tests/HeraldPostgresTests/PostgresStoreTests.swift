@@ -184,7 +184,7 @@ private let draft = MessageDraft(
 
     /// The writer's prepared statements keep a generic plan; made on a fresh, small table it
     /// was a sequential scan of `messages`, run on every claim and record however large the
-    /// table grew. With the writer's session settings the plan goes by an index.
+    /// table grew. With the writer's settings (in each of its transactions) the plan goes by an index.
     /// Without them (the control) the same plan scans the table, so this test can fail.
     @Test func theWritersGenericPlansFindMessagesByIndex() throws {
         let connection = try Connection(ConnectionTarget(url: url))
@@ -198,7 +198,7 @@ private let draft = MessageDraft(
         }
         let control = try plan(WriteContext.lease, parameters: 5)
         #expect(control.contains("Seq Scan on messages"))
-        _ = try connection.execute(Writer.sessionSettings)
+        _ = try connection.execute("BEGIN; " + Writer.planSettings)
         for (sql, parameters) in [(WriteContext.lease, 5), (WriteContext.record, 20)] {
             let text = try plan(sql, parameters: parameters)
             #expect(!text.contains("Seq Scan on messages"), "\(text)")
@@ -206,6 +206,7 @@ private let draft = MessageDraft(
             #expect(text.contains("Index Scan on messages_pkey") || text.contains("Index Scan using messages_pkey on messages")
                     || text.contains("Index Scan using messages_sending on messages"), "\(text)")
         }
+        _ = try connection.execute("ROLLBACK")
     }
 
     @Test func aNewerSchemaIsRefused() throws {
