@@ -25,3 +25,30 @@ public func freeLoopbackPort() throws -> UInt16 {
     close(fd)
     return port
 }
+
+/// A port for a server told where to listen (`HERALD_LISTEN=host:port`), free on every
+/// address now, and outside the kernel's ephemeral range: a port from `bind(0)` (like
+/// ``freeLoopbackPort()``'s) is handed out again as the local port of some other test's
+/// outgoing connection, and a server then started on it, on all interfaces, fails with
+/// "address in use".
+public func freeListeningPort() throws -> UInt16 {
+    let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))?
+        .split(whereSeparator: \.isWhitespace).compactMap { Int($0) } ?? []
+    let ephemeralStart = range.first ?? 32768
+    let candidates = ephemeralStart > 12_000 ? 10_000..<ephemeralStart : 61_000..<65_535
+    for _ in 0..<100 {
+        let port = UInt16(Int.random(in: candidates))
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = INADDR_ANY
+        address.sin_port = port.bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        if bound { return port }
+    }
+    throw POSIXError(.EADDRINUSE)
+}

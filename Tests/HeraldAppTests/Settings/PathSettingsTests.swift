@@ -16,7 +16,7 @@ import Testing
     /// `host` empty: the `:port` form (all interfaces).
     @Test(arguments: [(Via.environment, "127.0.0.2"), (.file, "127.0.0.2"), (.environment, "")])
     func listenIsWhereItServes(_ via: Via, _ host: String) throws {
-        let port = try freeLoopbackPort()
+        let port = try freeListeningPort()
         let gateway = try ServeGateway.with("HERALD_LISTEN", key: "listen", .string("\(host):\(port)"), via: via)
         #expect(gateway.port == String(port))
         #expect(healthy("127.0.0.2", port))

@@ -106,7 +106,7 @@ import Testing
     func theLogLevelDecidesWhichLinesAreWritten(_ via: Via, _ level: String) throws {
         let folder = try temporaryFolder()
         let templates = try templateFolder(["sms/verification_code.mustache": "{{#unclosed}} {{otp_code}}"], in: folder)
-        let port = String(try freeLoopbackPort())
+        let port = String(try freeListeningPort())
         var environment = [
             "HERALD_LISTEN": "127.0.0.1:\(port)", "HERALD_DATABASE": folder.appendingPathComponent("h.db").path,
             "HERALD_OUTBOX": folder.appendingPathComponent("out").path, "HERALD_TEMPLATES": templates.path,
