@@ -81,7 +81,7 @@ import Testing
         #expect((try? JSONValue.parse(Array(shownJSON.utf8)))?["template"] == .string("clerk rendering (template_error: variable 'magic_link' is missing or empty)"))
 
         #expect(served.stop() == 0)
-        #expect(served.child.stderr.contains("msg=stopped"))
+        #expect(served.child.waitFor { $0.stderr.contains("msg=stopped") })
         #expect(!served.child.stderr.contains(testSecretText))
         #expect(!served.child.stderr.contains("ana@example.org"))
     }

@@ -14,7 +14,7 @@ import Testing
         try server.psql("CREATE ROLE \(role) LOGIN PASSWORD '\(password)'; ALTER DATABASE \(database) OWNER TO \(role)")
         let url = server.tcpURL(database: database, user: role, password: password)
         let gateway = try ServeDeliveryTests.Gateway(extraEnvironment: ["HERALD_DATABASE": url])
-        #expect(gateway.child.stderr.contains("database=postgres://\(role):***@127.0.0.1:\(server.port)/\(database) "))
+        #expect(gateway.child.waitFor { $0.stderr.contains("database=postgres://\(role):***@127.0.0.1:\(server.port)/\(database) ") })
         var outputs = [try gateway.herald("simulate", "sms"), try gateway.herald("log"), try gateway.herald("show", "1")]
         #expect(outputs.allSatisfy { $0.0 == 0 })
         #expect(gateway.waitForOutbox("sms/1.json") != nil)

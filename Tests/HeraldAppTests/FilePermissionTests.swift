@@ -32,8 +32,8 @@ import Testing
         #expect(gateway.stop() == 0)
         #expect(chmod(gateway.databasePath, 0o644) == 0)  // a store created before Herald made it private
         try gateway.restart()
-        #expect(gateway.child.stderr.contains("the store is readable by other users of this host"))
-        #expect(gateway.child.stderr.contains("database.mode=644"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("the store is readable by other users of this host") })
+        #expect(gateway.child.waitFor { $0.stderr.contains("database.mode=644") })
         #expect(gateway.stop() == 0)
     }
 }

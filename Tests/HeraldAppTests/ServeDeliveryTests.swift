@@ -138,7 +138,7 @@ import Testing
         #expect(try gateway.herald("simulate", "sms").0 == 0)
         #expect(gateway.waitForOutbox("sms/3.json", containing: "version two 731055") != nil)
         #expect(gateway.child.waitFor { $0.stderr.contains("template broken, last good version kept") })
-        #expect(gateway.child.stderr.contains("line 1, column 4"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("line 1, column 4") })
         let (_, shown, _) = try gateway.herald("show", "3")
         #expect(shown.contains("template sms/verification_code.mustache"))
         gateway.child.process.terminate()
@@ -237,7 +237,7 @@ import Testing
     @Test(arguments: TestBackend.allCases)
     func anIntakeOnlyProcessLeavesDeliveryToAnother(_ backend: TestBackend) throws {
         let intake = try Gateway(extraEnvironment: ["HERALD_DELIVERY": "off"], backend: backend)
-        #expect(intake.child.stderr.contains("delivery=\"off (intake only)\""))
+        #expect(intake.child.waitFor { $0.stderr.contains("delivery=\"off (intake only)\"") })
         #expect(try intake.herald("simulate", "sms").0 == 0)
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try intake.herald("log", "--json").1.contains("\"status\":\"queued\""))

@@ -131,7 +131,7 @@ import Testing
         let stored = Set(try server.psql("SELECT webhook_id FROM messages", database: database).split(separator: "\n").map(String.init))
         #expect(Set(ids).isSubset(of: stored))
         for instance in instances {
-            #expect(instance.child.stderr.contains("database connection restored"))
+            #expect(instance.child.waitFor { $0.stderr.contains("database connection restored") })
             instance.child.process.terminate()
             #expect(instance.child.wait() == 0)
         }

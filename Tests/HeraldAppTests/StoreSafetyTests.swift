@@ -25,8 +25,8 @@ import Testing
             #expect(status == 503, "\(index): \(String(describing: answer))")
             #expect(answer?["error"] == .string("store_unavailable"))
         }
-        #expect(gateway.child.stderr.contains("the database file was deleted or replaced while open"))
-        #expect(gateway.child.stderr.contains("database.file=herald.db\(removed)"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("the database file was deleted or replaced while open") })
+        #expect(gateway.child.waitFor { $0.stderr.contains("database.file=herald.db\(removed)") })
         for path in ["/healthz", "/readyz", "/livez"] {
             let (status, answer) = try gateway.get(path)
             #expect(status == 503, "\(path)")
@@ -62,7 +62,7 @@ import Testing
         #expect(answer?["error"]?.stringValue?.hasPrefix("sqlite_") == true)
         #expect(try gateway.get("/readyz").0 == 503)
         #expect(try gateway.get("/livez").0 == 200)  // a restart would not free the disk
-        #expect(gateway.child.stderr.contains("store failing"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("store failing") })
 
         // Space again: readiness probes the store with a write of its own and comes back.
         let pid = String(gateway.child.process.processIdentifier)

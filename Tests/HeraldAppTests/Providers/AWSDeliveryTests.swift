@@ -53,7 +53,7 @@ import Testing
         #expect(raw.contains("jane@example.org"))
         #expect(raw.contains("sender@example.com>"))
         #expect(gateway.stop() == 0)
-        #expect(gateway.child.stderr.contains("email via ses"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("email via ses") })
         Self.expectNoSecret(moto.credentials.secretAccessKey, gateway, simulated.1, simulated.2)
     }
 
@@ -73,7 +73,7 @@ import Testing
         #expect(sent["phone_number"] == .string("+15555550123"))
         #expect(sent["message"]?.stringValue?.hasPrefix("731055 is your verification code") == true)
         #expect(gateway.stop() == 0)
-        #expect(gateway.child.stderr.contains("sms via sns"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("sms via sns") })
         Self.expectNoSecret(moto.credentials.secretAccessKey, gateway, simulated.1, simulated.2)
     }
 

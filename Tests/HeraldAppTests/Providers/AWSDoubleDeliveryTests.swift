@@ -43,7 +43,7 @@ import Testing
         #expect(shown.attempts.count == 2)
         #expect(shown.attempts.first?["error"]?.stringValue?.hasPrefix("timeout") == true)
         #expect(gateway.stop() == 0)
-        #expect(gateway.child.stderr.contains("delivery.ambiguous=true"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("delivery.ambiguous=true") })
     }
 
     /// SES refusing the content, SNS the number (which its message names: masked in the record).

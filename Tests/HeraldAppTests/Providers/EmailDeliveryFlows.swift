@@ -41,7 +41,7 @@ enum EmailDeliveryFlows {
         let (_, log, _) = try gateway.herald("log", "--json")
         #expect(log.contains("\"status\":\"sent\""))
         #expect(gateway.stop() == 0)
-        #expect(gateway.child.stderr.contains("email via \(name)"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("email via \(name)") })
         #expect(!gateway.child.stderr.contains(D.secret))
         #expect(!gateway.child.stdout.contains(D.secret))
         #expect(!gateway.storedBytes().contains(D.secret))

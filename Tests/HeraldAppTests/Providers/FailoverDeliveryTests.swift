@@ -69,7 +69,7 @@ func postSignedBurst(port: String, ids: [String], file: String = "sms.created", 
             trickle += 1
             Thread.sleep(forTimeInterval: 0.2)
         }
-        #expect(gateway.child.stderr.contains("provider circuit closed"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("provider circuit closed") })
         Thread.sleep(forTimeInterval: 0.5)  // the trickle's last messages are delivered
         let before = secondary.double.requests.count
         let primaryBefore = primary.double.requests.count

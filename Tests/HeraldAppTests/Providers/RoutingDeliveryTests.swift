@@ -88,6 +88,6 @@ import Testing
         #expect(primary.double.requests.filter { $0.method == "POST" }.count == 1)
         #expect(secondary.accepted.compactMap { $0["To"] } == ["+12125550123"])
         #expect(gateway.stop() == 0)
-        #expect(gateway.child.stderr.contains("delivery.failovers=1"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("delivery.failovers=1") })
     }
 }

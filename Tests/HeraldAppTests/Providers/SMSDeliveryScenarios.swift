@@ -25,7 +25,7 @@ enum SMSDeliveryScenarios {
         #expect(gateway.stop() == 0)
         #expect(!gateway.child.stderr.contains(Double.secret))
         #expect(!gateway.storedBytes().contains(Double.secret))
-        #expect(gateway.child.stderr.contains("sms via \(name)"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("sms via \(name)") })
         return attempt
     }
 
@@ -65,7 +65,7 @@ enum SMSDeliveryScenarios {
         #expect(shown.attempts.count == 2)
         #expect(shown.attempts.first?["error"]?.stringValue?.hasPrefix("timeout") == true)
         #expect(gateway.stop() == 0)
-        #expect(gateway.child.stderr.contains("delivery.ambiguous=true"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("delivery.ambiguous=true") })
     }
 
     /// The provider refuses the credential: retried (an operator can mend it), logged as

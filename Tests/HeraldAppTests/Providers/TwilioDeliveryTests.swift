@@ -28,7 +28,7 @@ import Testing
         #expect(gateway.stop() == 0)
         #expect(!gateway.child.stderr.contains(TwilioDouble.authToken))
         #expect(!gateway.storedBytes().contains(TwilioDouble.authToken))
-        #expect(gateway.child.stderr.contains("sms via twilio"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("sms via twilio") })
     }
 
     @Test func aRecipientErrorFailsAtOnceWithTwiliosCode() throws {
@@ -65,7 +65,7 @@ import Testing
         #expect(shown.attempts.count == 2)
         #expect(shown.attempts.first?["error"]?.stringValue?.hasPrefix("timeout") == true)
         #expect(gateway.stop() == 0)
-        #expect(gateway.child.stderr.contains("delivery.ambiguous=true"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("delivery.ambiguous=true") })
     }
 
     @Test func aWrongTokenIsRetriedAndLoud() throws {

@@ -21,7 +21,7 @@ import Testing
     func workersAreThatManySendingThreads(_ via: Via, _ count: Int) throws {
         let gateway = try ServeGateway.with("HERALD_WORKERS", key: "delivery.workers", .int(Int64(count)), via: via)
         #expect(senderThreads(gateway, count: count) == (0..<count).map { "herald-send-\($0)" }.sorted())
-        #expect(gateway.child.stderr.contains("\(count) workers"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("\(count) workers") })
         #expect(gateway.stop() == 0)
     }
 

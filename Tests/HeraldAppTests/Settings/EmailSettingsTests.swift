@@ -61,7 +61,7 @@ import Testing
         #expect(try gateway.waitForStatus(1, "sent")?.attempts.first?["provider"] == .string("smtp"))
         #expect(gateway.stop() == 0)
         #expect(!gateway.exists("var/outbox/email"))
-        #expect(gateway.child.stderr.contains("email via smtp smtp://127.0.0.1:\(sink.port)"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("email via smtp smtp://127.0.0.1:\(sink.port)") })
     }
 
     @Test func theRelaysCertificateIsCheckedAgainstTheSMTPCAFile() throws {
@@ -94,7 +94,7 @@ import Testing
         #expect(sink.received(1) != nil)
         #expect(try relay.waitForStatus(1, "sent")?.attempts.first?["provider"] == .string("relay"))
         #expect(relay.stop() == 0)
-        #expect(relay.child.stderr.contains("email via relay smtp://127.0.0.1:\(sink.port)"))
+        #expect(relay.child.waitFor { $0.stderr.contains("email via relay smtp://127.0.0.1:\(sink.port)") })
 
         // HERALD_SMTP_URL comes after HERALD_EMAIL_URL's providers.
         let archive = try ServeGateway.configured(nil, [
@@ -104,7 +104,7 @@ import Testing
         #expect(archive.waitForOutbox("email/1.eml") != nil)
         #expect(try archive.waitForStatus(1, "sent")?.attempts.first?["provider"] == .string("archive"))
         #expect(archive.stop() == 0)
-        #expect(archive.child.stderr.contains("email via archive"))
+        #expect(archive.child.waitFor { $0.stderr.contains("email via archive") })
         #expect(sink.received(2, timeout: 0.3) == nil)
     }
 }

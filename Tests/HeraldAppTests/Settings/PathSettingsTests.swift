@@ -22,7 +22,7 @@ import Testing
         #expect(healthy("127.0.0.2", port))
         // Only that address unless all interfaces were asked for.
         #expect(healthy("127.0.0.1", port) == host.isEmpty)
-        #expect(gateway.child.stderr.contains("listen=\(host.isEmpty ? "0.0.0.0" : host):\(port)"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("listen=\(host.isEmpty ? "0.0.0.0" : host):\(port)") })
         #expect(gateway.stop() == 0)
     }
 
@@ -49,7 +49,7 @@ import Testing
         let (status, log, _) = try gateway.herald("log", "--json")
         #expect(status == 0)
         #expect(log.contains("\"status\":\"sent\""))
-        #expect(gateway.child.stderr.contains("database=store/nested/messages.db"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("database=store/nested/messages.db") })
     }
 
     @Test(arguments: Via.allCases)
@@ -58,7 +58,7 @@ import Testing
         let gateway = try ServeGateway.with("HERALD_TEMPLATES", key: "templates", .string(templates.path), via: via)
         #expect(try gateway.post() == 200)
         #expect(gateway.waitForOutbox("sms/1.json")?.contains("from my templates 731055") == true)
-        #expect(gateway.child.stderr.contains("templates=\"1 in \(templates.path)\""))
+        #expect(gateway.child.waitFor { $0.stderr.contains("templates=\"1 in \(templates.path)\"") })
         #expect(gateway.stop() == 0)
     }
 
@@ -83,7 +83,7 @@ import Testing
         let gateway = try ServeGateway.with("HERALD_OUTBOX", key: "outbox", .string("deliveries/out"), via: via)
         #expect(try gateway.post() == 200)
         #expect(gateway.waitForFile("deliveries/out/sms/1.json")?.contains("\"to\":\"+15555550123\"") == true)
-        #expect(gateway.child.stderr.contains("sms via outbox deliveries/out"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("sms via outbox deliveries/out") })
         #expect(gateway.stop() == 0)
         #expect(!gateway.exists("var/outbox"))
         let (_, shown, _) = try gateway.herald("show", "1", "--json")
@@ -97,7 +97,7 @@ import Testing
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("config"), withIntermediateDirectories: true)
         try Data(#"{"webhook_path": "/from-default-file"}"#.utf8).write(to: folder.appendingPathComponent("config/herald.json"))
         let byDefault = try ServeGateway(folder: folder)
-        #expect(byDefault.child.stderr.contains("config=config/herald.json"))
+        #expect(byDefault.child.waitFor { $0.stderr.contains("config=config/herald.json") })
         #expect(try byDefault.post("/from-default-file") == 200)
         #expect(try byDefault.post("/webhooks/clerk") == 404)
         #expect(byDefault.stop() == 0)

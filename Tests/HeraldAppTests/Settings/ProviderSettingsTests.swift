@@ -15,7 +15,7 @@ import Testing
         #expect(twilio.accepted.map { $0["To"] } == ["+15555550123"])
         #expect(gateway.stop() == 0)
         #expect(!gateway.exists("var/outbox/sms"))
-        #expect(gateway.child.stderr.contains("sms via primary"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("sms via primary") })
     }
 
     @Test func providersCertificatesAreCheckedAgainstTheHTTPCAFile() throws {

@@ -35,9 +35,9 @@ import Testing
     func retentionIsHowLongFinishedMessagesAreKept(_ via: Via) throws {
         let folder = try folderWithOldMessages()
         let gateway = try ServeGateway.with("HERALD_RETENTION", key: "retention", .string("5d"), via: via, folder: folder, arguments: ["serve", "--no-delivery"])
-        #expect(gateway.child.stderr.contains("retention=5d"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("retention=5d") })
         #expect(gateway.child.waitFor { $0.stderr.contains("retention: deleted old messages") })
-        #expect(gateway.child.stderr.contains("messages=2"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("messages=2") })
         #expect(gateway.stop() == 0)
         #expect(try remaining(folder) == [3, 4])
     }
@@ -63,7 +63,7 @@ import Testing
     @Test func offKeepsEverything() throws {
         let folder = try folderWithOldMessages()
         let gateway = try ServeGateway.configured(nil, ["HERALD_RETENTION": "off"], folder: folder, arguments: ["serve", "--no-delivery"])
-        #expect(gateway.child.stderr.contains("retention=off"))
+        #expect(gateway.child.waitFor { $0.stderr.contains("retention=off") })
         // Give a pruner, if one had started, the time to name itself and make its first pass.
         #expect(!gateway.child.waitFor(timeout: 1) { _ in gateway.threadNames.contains("herald-prune") })
         #expect(gateway.stop() == 0)

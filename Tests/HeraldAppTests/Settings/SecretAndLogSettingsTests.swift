@@ -14,7 +14,7 @@ import Testing
         var environment = ["HERALD_WEBHOOK_SECRET": ""]
         environment[variable] = secret
         let gateway = try ServeGateway.configured(nil, environment)
-        #expect(gateway.child.stderr.contains("secrets=\"1 from \(variable)\""))
+        #expect(gateway.child.waitFor { $0.stderr.contains("secrets=\"1 from \(variable)\"") })
         #expect(try gateway.post(secret: secret) == 200)
         #expect(try gateway.post(secret: testSecretText) == 401)
         // simulate signs with the configured secret.
@@ -41,7 +41,7 @@ import Testing
     func duringARotationEitherSecretVerifies(_ separator: String) throws {
         let (old, new) = (otherSecret(), otherSecret())
         let gateway = try ServeGateway.configured(nil, ["HERALD_WEBHOOK_SECRET": old + separator + new])
-        #expect(gateway.child.stderr.contains("secrets=\"2 from HERALD_WEBHOOK_SECRET\""))
+        #expect(gateway.child.waitFor { $0.stderr.contains("secrets=\"2 from HERALD_WEBHOOK_SECRET\"") })
         #expect(try gateway.post(secret: old) == 200)
         #expect(try gateway.post(secret: new) == 200)
         #expect(try gateway.post(secret: testSecretText) == 401)
@@ -66,8 +66,8 @@ import Testing
         var environment = environment
         environment["HERALD_WEBHOOK_SECRET"] = ""
         let gateway = try ServeGateway.configured(nil, environment, arguments: arguments)
-        #expect(gateway.child.stderr.contains("mode=development"))
-        #expect(gateway.child.stderr.contains("secrets=\"1 from development secret\""))
+        #expect(gateway.child.waitFor { $0.stderr.contains("mode=development") })
+        #expect(gateway.child.waitFor { $0.stderr.contains("secrets=\"1 from development secret\"") })
         #expect(try gateway.post(secret: Configuration.developmentSecret) == 200)
         #expect(try gateway.post(secret: testSecretText) == 401)
         #expect(gateway.stop() == 0)
