@@ -16,7 +16,7 @@ import Testing
         let gateway = try ServeDeliveryTests.Gateway(extraEnvironment: ["HERALD_DATABASE": url])
         #expect(gateway.child.waitFor { $0.stderr.contains("database=postgres://\(role):***@127.0.0.1:\(server.port)/\(database) ") })
         var outputs = [try gateway.herald("simulate", "sms"), try gateway.herald("log"), try gateway.herald("show", "1")]
-        #expect(outputs.allSatisfy { $0.0 == 0 })
+        #expect(outputs.allSatisfy { $0.0 == 0 }, "simulate, log, show: \(outputs)\nserve: \(gateway.child.stderr)")
         #expect(gateway.waitForOutbox("sms/1.json") != nil)
         // `herald check` reaches the database and says so.
         let check = try Child.run(["check"], environment: gateway.cliEnvironment, directory: gateway.folder)
