@@ -17,12 +17,15 @@ final class DispatchMonitor: @unchecked Sendable {
     var machine: DispatchStateMachine
     /// Threads started and not yet ended (dispatcher and workers).
     var running = 0
+    /// The machine's worker count, readable without the lock.
+    private let workers: Int
 
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let conditions = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: Waiter.allCases.count)
 
     init(workers: Int) {
         machine = DispatchStateMachine(workers: workers)
+        self.workers = machine.workers
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
@@ -72,8 +75,9 @@ final class DispatchMonitor: @unchecked Sendable {
             for waiter in Waiter.allCases { wake(waiter, all: true) }
             return value
         }
+        // After the unlock: `machine` is no longer to be read here.
         let queued = after.waiting - before.waiting
-        if queued >= machine.workers {
+        if queued >= workers {
             wake(.workers, all: true)
         } else if queued > 0 {
             for _ in 0..<queued { wake(.workers) }
