@@ -152,7 +152,10 @@ public final class PostgresStore: MessageStoreBackend, StoreHealthSource {
     }
 
     /// Every instance's new work wakes `wake`: `LISTEN`/`NOTIFY` on a connection of its own.
-    public func onWorkQueued(_ wake: @escaping @Sendable () -> Void) {
+    /// The writer asks `spareWorkers` at each commit that stored new messages whether to
+    /// announce them (see ``DeliveryQueue/onWorkQueued(spareWorkers:_:)``).
+    public func onWorkQueued(spareWorkers: @escaping @Sendable () -> Int, _ wake: @escaping @Sendable () -> Void) {
+        writer.spareWorkers(spareWorkers)
         listener.add(wake)
     }
 

@@ -44,7 +44,7 @@ extension WriteContext {
             let request = requests[index]
             outcomes[index] = InsertOutcome(id: id, status: request.draft.status, duplicate: false)
             recordEvent(messageID: id, status: request.draft.status, detail: request.draft.reason, at: request.at)
-            if request.draft.status == .queued { wakeWorkers() }
+            if request.draft.status == .queued { queuedNewMessage() }
         }
         let repeats = outcomes.indices.filter { outcomes[$0] == nil }
         if !repeats.isEmpty {

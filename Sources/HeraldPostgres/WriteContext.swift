@@ -6,6 +6,8 @@ final class WriteContext {
     let connection: Connection
     private(set) var events: [PendingEvent] = []
     private(set) var wakesWorkers = false
+    /// New messages this batch queued (announced only beyond this process's idle workers).
+    private(set) var newMessages = 0
 
     struct PendingEvent {
         var messageID: Int64
@@ -17,6 +19,7 @@ final class WriteContext {
     struct Mark {
         fileprivate var events: Int
         fileprivate var wakesWorkers: Bool
+        fileprivate var newMessages: Int
     }
 
     init(connection: Connection) {
@@ -33,12 +36,28 @@ final class WriteContext {
         wakesWorkers = true
     }
 
-    var mark: Mark { Mark(events: events.count, wakesWorkers: wakesWorkers) }
+    /// A new message is due: tell the other instances at the commit if this process cannot
+    /// start it (and the batch's other new ones) at once.
+    func queuedNewMessage() {
+        newMessages += 1
+    }
+
+    /// Whether the commit announces work, given how many new messages this process's idle
+    /// workers can start (nil: no engine here, announce everything).
+    func announces(spareWorkers: () -> Int?) -> Bool {
+        if wakesWorkers { return true }
+        guard newMessages > 0 else { return false }
+        guard let spare = spareWorkers() else { return true }
+        return newMessages > spare
+    }
+
+    var mark: Mark { Mark(events: events.count, wakesWorkers: wakesWorkers, newMessages: newMessages) }
 
     /// Forgets what a job rolled back to its savepoint had added.
     func restore(_ mark: Mark) {
         events.removeLast(events.count - mark.events)
         wakesWorkers = mark.wakesWorkers
+        newMessages = mark.newMessages
     }
 }
 

@@ -1,12 +1,14 @@
 import Foundation
 import HeraldCore
+import Synchronization
 
 /// Owns the writing connection on one dedicated thread and runs write jobs with group
 /// commit, as SQLite's writer does: every job waiting when the thread comes round runs in
 /// one transaction (if one fails, the batch is run again with a savepoint per job, so it
 /// does not undo the others); the history rows of the whole batch are written at its end,
 /// in one statement that keeps their ids readable in order across instances (``History``),
-/// a `NOTIFY` joins the commit when work became due,
+/// a `NOTIFY` joins the commit when work became due (new messages: only those this
+/// process's idle workers cannot start, see ``SpareWorkers``),
 /// then one commit (`synchronous_commit` on) makes everything durable and every caller is
 /// answered. A lost connection fails the batch (nothing of it is kept) and is opened again
 /// with backoff; while the database is down, jobs fail at once.
@@ -22,6 +24,7 @@ final class Writer: Sendable {
     static let planSettings = "SET LOCAL enable_seqscan TO off"
     private let queue = JobQueue<WriteJob>()
     private let tracker: StoreHealthTracker
+    private let spare = SpareWorkers()
 
     /// What the last commits left: failing while the database cannot be reached or refuses
     /// the batch (a lock not had in time, a lack of resources), ok again after a commit.
@@ -32,7 +35,7 @@ final class Writer: Sendable {
     init(target: ConnectionTarget, logger: Logger, maxBatch: Int = 1024, prepare: @escaping @Sendable (Connection) throws(PostgresError) -> Void) throws(PostgresError) {
         let opened = Outcome<Void>()
         tracker = StoreHealthTracker(logger: logger)
-        let (queue, tracker) = (self.queue, self.tracker)
+        let (queue, tracker, spare) = (self.queue, self.tracker, self.spare)
         startThread(named: "herald-pg-write") {
             let link = Link(target: target, role: "writer", logger: logger, prepare: prepare)
             do {
@@ -42,7 +45,7 @@ final class Writer: Sendable {
                 opened.set(.failure(error))
                 return
             }
-            Writer.loop(link: link, queue: queue, tracker: tracker, maxBatch: maxBatch)
+            Writer.loop(link: link, queue: queue, tracker: tracker, spare: spare, maxBatch: maxBatch)
             link.close()
         }
         do {
@@ -66,6 +69,11 @@ final class Writer: Sendable {
         if !queue.append(job) { job.finish(.failure(PostgresError.closedStore)) }
     }
 
+    /// Asked at each commit that stored new messages whether to announce them.
+    func spareWorkers(_ provider: @escaping @Sendable () -> Int) {
+        spare.set(provider)
+    }
+
     /// The most jobs one transaction has held so far.
     var largestBatch: Int { queue.largestBatch }
 
@@ -75,9 +83,9 @@ final class Writer: Sendable {
         queue.close(waiting: waiting)
     }
 
-    private static func loop(link: Link, queue: JobQueue<WriteJob>, tracker: StoreHealthTracker, maxBatch: Int) {
+    private static func loop(link: Link, queue: JobQueue<WriteJob>, tracker: StoreHealthTracker, spare: SpareWorkers, maxBatch: Int) {
         while let batch = queue.nextBatch(limit: maxBatch) {
-            let outcomes = run(batch, link: link)
+            let outcomes = run(batch, link: link, spare: spare)
             tracker.batchEnded(errors: outcomes.lazy.compactMap { outcome -> StoreError? in
                 guard case .failure(let error) = outcome else { return nil }
                 return PostgresError.storeError(error)
@@ -87,7 +95,7 @@ final class Writer: Sendable {
     }
 
     /// Runs a batch in one transaction and returns each job's outcome.
-    private static func run(_ batch: [WriteJob], link: Link) -> [Swift.Result<Void, any Error>] {
+    private static func run(_ batch: [WriteJob], link: Link, spare: SpareWorkers) -> [Swift.Result<Void, any Error>] {
         // A connection that died while idle fails at BEGIN, before anything of the batch
         // was sent: open a new one and start again, once.
         for attempt in 0..<2 {
@@ -101,7 +109,7 @@ final class Writer: Sendable {
                 return Array(repeating: .failure(error), count: batch.count)
             }
             do {
-                return try runInTransaction(batch, connection: connection)
+                return try runInTransaction(batch, connection: connection, spare: spare)
             } catch {
                 // The connection failed, or the commit did: nothing of the batch is kept.
                 if !connection.isBroken { _ = try? connection.execute("ROLLBACK; " + History.releaseAfterFailure) }
@@ -116,11 +124,13 @@ final class Writer: Sendable {
     /// the transaction is rolled back and the batch run again with a savepoint per job, so
     /// that only the failing job is undone. Throws when the connection fails (the whole
     /// batch is lost then).
-    private static func runInTransaction(_ batch: [WriteJob], connection: Connection) throws(PostgresError) -> [Swift.Result<Void, any Error>] {
+    private static func runInTransaction(
+        _ batch: [WriteJob], connection: Connection, spare: SpareWorkers
+    ) throws(PostgresError) -> [Swift.Result<Void, any Error>] {
         var context = WriteContext(connection: connection)
         do {
             try WriteJob.run(batch, in: context)
-            try commit(context)
+            try commit(context, spare: spare)
             return Array(repeating: .success(()), count: batch.count)
         } catch {
             try rethrowIfFatal(error)
@@ -144,7 +154,7 @@ final class Writer: Sendable {
                 outcomes.append(.failure(error))
             }
         }
-        try commit(context)
+        try commit(context, spare: spare)
         return outcomes
     }
 
@@ -155,15 +165,30 @@ final class Writer: Sendable {
     }
 
     /// Writes the batch's history (its ids in the order ``History`` keeps), then commits
-    /// (with a `NOTIFY` when work became due).
-    private static func commit(_ context: WriteContext) throws(PostgresError) {
+    /// (with a `NOTIFY` when work became due that this process does not start itself).
+    private static func commit(_ context: WriteContext, spare: SpareWorkers) throws(PostgresError) {
         let connection = context.connection
         if !context.events.isEmpty {
             try connection.query(History.insert, History.insertParameters(context.events))
         }
-        let result = try connection.execute(context.wakesWorkers ? "NOTIFY herald_work; COMMIT" : "COMMIT")
+        let result = try connection.execute(context.announces(spareWorkers: spare.callAsFunction) ? "NOTIFY herald_work; COMMIT" : "COMMIT")
         guard result.commandTag == "COMMIT" else {
             throw PostgresError.internalError("the transaction was rolled back at its commit (\(result.commandTag))")
         }
+    }
+}
+
+/// What this process's delivery engine says about its idle workers, for the writer to
+/// decide whether new messages are announced to the other instances: nil until an engine
+/// registers (a process without one announces everything).
+final class SpareWorkers: Sendable {
+    private let provider = Mutex<(@Sendable () -> Int)?>(nil)
+
+    func set(_ provider: @escaping @Sendable () -> Int) {
+        self.provider.withLock { $0 = provider }
+    }
+
+    func callAsFunction() -> Int? {
+        provider.withLock { $0 }?()
     }
 }

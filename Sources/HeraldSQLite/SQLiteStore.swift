@@ -125,7 +125,7 @@ public final class SQLiteStore: MessageStoreBackend, StoreHealthSource {
 
     /// Nothing to do: intake in this process tells the engine itself, and other processes
     /// on the same file are found by the engine's poll.
-    public func onWorkQueued(_ wake: @escaping @Sendable () -> Void) {}
+    public func onWorkQueued(spareWorkers: @escaping @Sendable () -> Int, _ wake: @escaping @Sendable () -> Void) {}
 
     // MARK: MessageLog
 

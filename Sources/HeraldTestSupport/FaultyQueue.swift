@@ -58,7 +58,9 @@ public final class FaultyQueue: DeliveryQueue {
     public func renew(_ ids: Set<Int64>, owner: String, until: Int64) throws(StoreError) { try base.renew(ids, owner: owner, until: until) }
     public func release(_ ids: [Int64], owner: String, at: Int64) throws(StoreError) { try base.release(ids, owner: owner, at: at) }
     public func nextDueAt() throws(StoreError) -> Int64? { try base.nextDueAt() }
-    public func onWorkQueued(_ wake: @escaping @Sendable () -> Void) { base.onWorkQueued(wake) }
+    public func onWorkQueued(spareWorkers: @escaping @Sendable () -> Int, _ wake: @escaping @Sendable () -> Void) {
+        base.onWorkQueued(spareWorkers: spareWorkers, wake)
+    }
     public func register(_ instance: InstanceRecord) throws(StoreError) { try base.register(instance) }
     public func heartbeat(_ instanceID: String, at: Int64) throws(StoreError) { try base.heartbeat(instanceID, at: at) }
     public func deregister(_ instanceID: String) throws(StoreError) { try base.deregister(instanceID) }

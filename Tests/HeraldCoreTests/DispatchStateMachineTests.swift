@@ -18,6 +18,22 @@ import Testing
         #expect(machine.nextDispatch() == .claim(1))
     }
 
+    @Test func idleWorkersAreThoseWithNothingClaimedForThem() {
+        var machine = DispatchStateMachine(workers: 3)
+        #expect(machine.idleWorkers == 3)
+        _ = machine.nextDispatch()
+        _ = machine.claimed([Self.message(1), Self.message(2)], requested: 12)
+        #expect(machine.idleWorkers == 1)  // two claimed, waiting for a worker
+        #expect(machine.nextJob() == .run(Self.message(1)))
+        #expect(machine.idleWorkers == 1)  // one busy, one waiting
+        machine.jobFinished()
+        #expect(machine.idleWorkers == 2)
+        _ = machine.claimed((3...9).map(Self.message), requested: 12)
+        #expect(machine.idleWorkers == 0)  // more waiting than workers
+        _ = machine.stop()
+        #expect(machine.idleWorkers == 0)
+    }
+
     @Test func aShortClaimWaitsForNewsAndANotificationWakesIt() {
         var machine = DispatchStateMachine(workers: 1)
         #expect(machine.nextDispatch() == .claim(4))

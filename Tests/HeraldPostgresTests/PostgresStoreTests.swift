@@ -143,7 +143,7 @@ private let draft = MessageDraft(
     @Test func newWorkOnAnyInstanceWakesTheOthers() throws {
         let listening = try PostgresStore(url: url)
         let wakes = Mutex(0)
-        listening.onWorkQueued { wakes.withLock { $0 += 1 } }
+        listening.onWorkQueued(spareWorkers: { 0 }) { wakes.withLock { $0 += 1 } }
         // The listener wakes once when it connects (it may have missed something).
         #expect(waitUntil { wakes.withLock { $0 } >= 1 })
         let before = wakes.withLock { $0 }
@@ -155,6 +155,33 @@ private let draft = MessageDraft(
         #expect(wakes.withLock { $0 } == before)  // nothing to deliver: nobody woken
         _ = try other.insertAndWait(draft, webhookID: "msg_queued", payload: [], at: 1)
         #expect(waitUntil { wakes.withLock { $0 } > before })
+    }
+
+    /// An instance with idle workers starts what it stored itself: the others are not woken
+    /// to race it for each message. Beyond its idle workers, and for work made due otherwise
+    /// (leases given back), every instance is. The control (no idle workers) is woken, so
+    /// this test can fail.
+    @Test func newMessagesTheStoringInstanceCanStartAreNotAnnounced() throws {
+        let listening = try PostgresStore(url: url)
+        let wakes = Mutex(0)
+        listening.onWorkQueued(spareWorkers: { 0 }) { wakes.withLock { $0 += 1 } }
+        #expect(waitUntil { wakes.withLock { $0 } >= 1 })
+        let storing = try PostgresStore(url: url)
+        let spare = Mutex(2)
+        storing.onWorkQueued(spareWorkers: { spare.withLock { $0 } }) {}
+        var before = wakes.withLock { $0 }
+        let first = try storing.insertAndWait(draft, webhookID: "msg_idle", payload: [], at: 1)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(wakes.withLock { $0 } == before)  // two idle workers for one message: not announced
+        spare.withLock { $0 = 0 }
+        _ = try storing.insertAndWait(draft, webhookID: "msg_busy", payload: [], at: 2)
+        #expect(waitUntil { wakes.withLock { $0 } > before })  // the control: nobody idle here, so announced
+        spare.withLock { $0 = 8 }
+        before = wakes.withLock { $0 }
+        let claimed = try storing.claim(upTo: 10, owner: "a", now: 3, leaseUntil: 10, maxAge: { _ in 600_000 })
+        #expect(claimed.map(\.id).contains(first.id))
+        try storing.release(claimed.map(\.id), owner: "a", at: 4)
+        #expect(waitUntil { wakes.withLock { $0 } > before })  // given back: always announced
     }
 
     @Test func instancesStartingTogetherMigrateOnce() throws {

@@ -89,7 +89,7 @@ public final class DeliveryEngine: Sendable {
             keeper.start(held: { [shared] in shared.withLock { $0.held } }, onTakeOver: { [weak self] in self?.notify() })
         }
         // Work another instance queued (a store shared between instances says so).
-        queue.onWorkQueued { [weak self] in self?.notify() }
+        queue.onWorkQueued(spareWorkers: { [shared] in shared.withLock { $0.idleWorkers } }) { [weak self] in self?.notify() }
         // Names the kernel shows too (top -H, /proc), at most 15 characters.
         startThread(named: "herald-dispatch") { [self] in dispatch() }
         for index in 0..<settings.workers {

@@ -46,6 +46,10 @@ public struct DispatchStateMachine: Sendable {
     /// How many more messages a claim may take now (none while one is in flight).
     public var capacity: Int { claiming ? 0 : workers * claimAhead - waitingCount - busy }
 
+    /// Workers idle with nothing claimed for them: how many new messages this process could
+    /// start at once (none while stopping).
+    public var idleWorkers: Int { stopping ? 0 : max(0, workers - busy - waitingCount) }
+
     /// Whether a sleeping dispatcher should wake: work announced, or stopping.
     public var hasNews: Bool { notified || stopping }
 

@@ -37,7 +37,16 @@ public protocol DeliveryQueue: Sendable {
     /// have made work due: a new message, a requeue, leases given back or taken over. For
     /// a store that other instances share (PostgreSQL: `LISTEN`/`NOTIFY`); a store of one
     /// machine does nothing here (intake tells its own engine, and the engine polls).
-    func onWorkQueued(_ wake: @escaping @Sendable () -> Void)
+    ///
+    /// `spareWorkers` says how many new messages this process could start at once (its idle
+    /// workers). New messages this process stored are announced to the other instances only
+    /// when one commit holds more of them than that: intake tells this process's engine
+    /// itself, and instances racing it for each message it is about to start would each
+    /// claim, send and record in smaller batches (under load the same work cost more
+    /// transactions and CPU). Work made due otherwise (a requeue, leases given back or
+    /// taken over) is always announced, and so is everything a process without an engine
+    /// stores (`--no-delivery`, the CLI).
+    func onWorkQueued(spareWorkers: @escaping @Sendable () -> Int, _ wake: @escaping @Sendable () -> Void)
 }
 
 extension DeliveryQueue {
