@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import Synchronization
 
 /// Owns the writing connection on one dedicated thread and runs write jobs with group
 /// commit, as SQLite's writer does: every job waiting when the thread comes round runs in
@@ -180,15 +179,25 @@ final class Writer: Sendable {
 
 /// What this process's delivery engine says about its idle workers, for the writer to
 /// decide whether new messages are announced to the other instances: nil until an engine
-/// registers (a process without one announces everything).
-final class SpareWorkers: Sendable {
-    private let provider = Mutex<(@Sendable () -> Int)?>(nil)
+/// registers (a process without one announces everything). A plain property under a lock,
+/// not a `Mutex`: a closure read out of `Mutex.withLock`'s inout value is wrapped in a
+/// new reabstraction thunk and written back on every read, so each call went through all
+/// the earlier wrappers (ever slower, ever deeper: a stack overflow after enough commits).
+final class SpareWorkers: @unchecked Sendable {
+    private let lock = NSLock()
+    /// Guarded by `lock`.
+    private var provider: (@Sendable () -> Int)?
 
     func set(_ provider: @escaping @Sendable () -> Int) {
-        self.provider.withLock { $0 = provider }
+        lock.lock()
+        self.provider = provider
+        lock.unlock()
     }
 
     func callAsFunction() -> Int? {
-        provider.withLock { $0 }?()
+        lock.lock()
+        let provider = self.provider
+        lock.unlock()
+        return provider?()
     }
 }
