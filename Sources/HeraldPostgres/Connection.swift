@@ -15,7 +15,15 @@ private func ignoreNotice(_: UnsafeMutableRawPointer?, _: UnsafePointer<CChar>?)
 final class Connection {
     private let handle: OpaquePointer
     private var prepared: [String: String] = [:]
+    /// Statements that open a transaction, sent in the same round trip as the next one.
+    private var prelude: [Statement] = []
     let target: ConnectionTarget
+
+    /// A statement and the values bound to it.
+    struct Statement {
+        var sql: String
+        var values: [SQLValue] = []
+    }
 
     /// Connects, or throws libpq's reason (scrubbed of any password).
     init(_ target: ConnectionTarget) throws(PostgresError) {
@@ -49,19 +57,94 @@ final class Connection {
     var inTransaction: Bool { PQtransactionStatus(handle) != PQTRANS_IDLE }
 
     /// Runs SQL without parameters over the simple protocol: several statements may share
-    /// one round trip (`BEGIN; SET LOCAL ...`).
+    /// one round trip (`ROLLBACK; SELECT ...`). A pending ``begin(_:)`` runs first.
     @discardableResult
     func execute(_ sql: String) throws(PostgresError) -> QueryResult {
-        try check(PQexec(handle, sql))
+        if !prelude.isEmpty { _ = try pipeline([]) }
+        return try check(PQexec(handle, sql))
     }
 
-    /// Runs one statement with `values` bound to `$1...`, prepared on first use.
+    /// Runs one statement with `values` bound to `$1...`, prepared on first use (in the
+    /// round trip of a pending ``begin(_:)``).
     @discardableResult
     func query(_ sql: String, _ values: [SQLValue] = []) throws(PostgresError) -> QueryResult {
+        if !prelude.isEmpty { return try pipeline([Statement(sql: sql, values: values)])[0] }
         let name = try statementName(for: sql, parameters: Int32(values.count))
         return try check(SQLValue.withParameters(values) { pointers, lengths, formats in
             PQexecPrepared(handle, name, Int32(values.count), pointers, lengths, formats, 0)
         })
+    }
+
+    /// Opens a transaction with `statements` (`BEGIN`, its settings) when the next statement
+    /// is sent, in the same round trip: a connection that died while idle fails there.
+    func begin(_ statements: [Statement]) {
+        prelude = statements
+    }
+
+    /// Sends a pending ``begin(_:)`` and `statements` at once (libpq's pipeline mode: one
+    /// round trip) and returns the results of `statements`, in order. The first error is
+    /// thrown once every answer was read (the server skips what follows an error).
+    func pipeline(_ statements: [Statement]) throws(PostgresError) -> [QueryResult] {
+        let all = prelude + statements
+        prelude = []
+        guard PQenterPipelineMode(handle) == 1 else { throw error(sqlState: nil, message: String(cString: PQerrorMessage(handle))) }
+        defer {
+            // Leaves pipeline mode only once nothing is left to read.
+            while PQexitPipelineMode(handle) != 1, let raw = PQgetResult(handle) { PQclear(raw) }
+        }
+        // A statement new to this connection is prepared in the pipeline, right before it
+        // runs: inside the transaction, so under its lock_timeout (preparing an INSERT
+        // takes a lock on its table).
+        var steps: [(preparing: String?, name: String)] = []
+        var preparing: [String: String] = [:]
+        for statement in all {
+            let count = Int32(statement.values.count)
+            var name = prepared[statement.sql] ?? preparing[statement.sql]
+            if name == nil {
+                let fresh = "herald_\(prepared.count + preparing.count + 1)"
+                guard PQsendPrepare(handle, fresh, statement.sql, count, nil) == 1 else { break }
+                preparing[statement.sql] = fresh
+                steps.append((statement.sql, fresh))
+                name = fresh
+            }
+            let queued = SQLValue.withParameters(statement.values) { pointers, lengths, formats in
+                PQsendQueryPrepared(handle, name, count, pointers, lengths, formats, 0)
+            }
+            guard queued == 1 else { break }
+            steps.append((nil, name!))
+        }
+        guard steps.count == all.count + preparing.count, PQpipelineSync(handle) == 1 else {
+            throw error(sqlState: nil, message: String(cString: PQerrorMessage(handle)))
+        }
+        var results: [QueryResult] = []
+        var firstError: PostgresError?
+        for step in steps {
+            var last: QueryResult?
+            while let raw = PQgetResult(handle) {
+                if PQresultStatus(raw) == PGRES_PIPELINE_ABORTED {
+                    PQclear(raw)
+                    continue
+                }
+                do {
+                    last = try check(raw)
+                } catch {
+                    firstError = firstError ?? error
+                }
+            }
+            if let sql = step.preparing {
+                if last != nil { prepared[sql] = step.name }
+            } else if let last {
+                results.append(last)
+            }
+            if isBroken { break }
+        }
+        // The synchronisation point closes the pipeline.
+        if !isBroken, let raw = PQgetResult(handle) { PQclear(raw) }
+        if let firstError { throw firstError }
+        guard results.count == all.count else {
+            throw error(sqlState: nil, message: isBroken ? "the connection was lost" : "a pipelined statement gave no result")
+        }
+        return Array(results.suffix(statements.count))
     }
 
     private func statementName(for sql: String, parameters: Int32) throws(PostgresError) -> String {
@@ -119,132 +202,10 @@ final class Connection {
 @available(*, unavailable)
 extension Connection: Sendable {}
 
-/// A query's result (`PGresult *`), cleared in `deinit`. Values come as text.
-final class QueryResult {
-    private let handle: OpaquePointer
-
-    fileprivate init(_ handle: OpaquePointer) {
-        self.handle = handle
-    }
-
-    deinit {
-        PQclear(handle)
-    }
-
-    var count: Int { Int(PQntuples(handle)) }
-
-    /// The command's tag (`COMMIT`, `INSERT 0 1`; `ROLLBACK` for a commit that failed).
-    var commandTag: String { String(cString: PQcmdStatus(handle)) }
-
-    /// Rows changed by an INSERT, UPDATE or DELETE.
-    var changes: Int { Int(String(cString: PQcmdTuples(handle))) ?? 0 }
-
-    func isNull(_ row: Int, _ column: Int32) -> Bool { PQgetisnull(handle, Int32(row), column) == 1 }
-
-    func text(_ row: Int, _ column: Int32) -> String? {
-        guard !isNull(row, column), let value = PQgetvalue(handle, Int32(row), column) else { return nil }
-        return String(cString: value)
-    }
-
-    func int(_ row: Int, _ column: Int32) -> Int64 { optionalInt(row, column) ?? 0 }
-
-    func optionalInt(_ row: Int, _ column: Int32) -> Int64? {
-        guard !isNull(row, column), let value = PQgetvalue(handle, Int32(row), column) else { return nil }
-        return Int64(String(cString: value))
-    }
-
-    /// A `bytea` column (hex text: `\x0102...`).
-    func bytes(_ row: Int, _ column: Int32) -> [UInt8]? {
-        guard !isNull(row, column), let value = PQgetvalue(handle, Int32(row), column) else { return nil }
-        let length = Int(PQgetlength(handle, Int32(row), column))
-        return UnsafeRawBufferPointer(start: value, count: length).withMemoryRebound(to: UInt8.self) { Hex.decodeBytea($0) }
-    }
-}
-
-@available(*, unavailable)
-extension QueryResult: Sendable {}
-
-/// A value bound to a statement parameter: text format, except bytes (binary).
-enum SQLValue: Sendable, Equatable {
-    case null
-    case integer(Int64)
-    case text(String)
-    case bytes([UInt8])
-
-    static func optional(_ text: String?) -> SQLValue { text.map(SQLValue.text) ?? .null }
-    static func optional(_ number: Int64?) -> SQLValue { number.map(SQLValue.integer) ?? .null }
-
-    /// Lays the values out in one buffer (text NUL-terminated, as libpq reads it) and
-    /// calls `body` with libpq's three parameter arrays.
-    fileprivate static func withParameters<T>(
-        _ values: [SQLValue],
-        _ body: (UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> T
-    ) -> T {
-        var storage: [UInt8] = [0]  // never empty: a base address always exists
-        var offsets: [Int?] = []
-        var lengths: [Int32] = []
-        var formats: [Int32] = []
-        for value in values {
-            switch value {
-            case .null:
-                offsets.append(nil)
-                lengths.append(0)
-                formats.append(0)
-            case .integer(let number):
-                offsets.append(storage.count)
-                storage += Array(String(number).utf8) + [0]
-                lengths.append(0)
-                formats.append(0)
-            case .text(let text):
-                offsets.append(storage.count)
-                storage += Array(text.utf8) + [0]
-                lengths.append(0)
-                formats.append(0)
-            case .bytes(let bytes):
-                offsets.append(storage.count)
-                storage += bytes
-                lengths.append(Int32(bytes.count))
-                formats.append(1)
-            }
-        }
-        return storage.withUnsafeBufferPointer { buffer in
-            let base = UnsafeRawPointer(buffer.baseAddress!)
-            let pointers: [UnsafePointer<CChar>?] = offsets.map { offset in
-                offset.map { (base + $0).assumingMemoryBound(to: CChar.self) }
-            }
-            return body(pointers, lengths, formats)
-        }
-    }
-}
-
 /// Runs `body` with `strings` as a NULL-terminated array of C strings.
 private func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
     let copies: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
     defer { copies.forEach { free($0) } }
     let pointers = copies.map { UnsafePointer($0) } + [nil]
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
-}
-
-enum Hex {
-    /// `\x` followed by hex digits, as PostgreSQL prints `bytea`.
-    static func decodeBytea(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        guard text.count >= 2, text[0] == UInt8(ascii: "\\"), text[1] == UInt8(ascii: "x") else { return Array(text) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity((text.count - 2) / 2)
-        var index = 2
-        while index + 1 < text.count {
-            bytes.append(nibble(text[index]) << 4 | nibble(text[index + 1]))
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func nibble(_ byte: UInt8) -> UInt8 {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: 0
-        }
-    }
 }

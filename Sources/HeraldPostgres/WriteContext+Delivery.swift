@@ -21,7 +21,7 @@ extension WriteContext {
 
     /// Leases the locked candidates, each with its expiry, and returns what a worker needs.
     /// `m.id = ANY($1)` beside the join lets the plan reach the rows by the primary key
-    /// (with ``Writer/planSettings``, instead of a sequential scan).
+    /// (with the settings of ``Writer/opening``, instead of a sequential scan).
     static let lease = """
         WITH v AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS v (id, expiry, n)),
         u AS (

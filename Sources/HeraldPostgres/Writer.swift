@@ -9,18 +9,24 @@ import HeraldCore
 /// a `NOTIFY` joins the commit when work became due (new messages: only those this
 /// process's idle workers cannot start, see ``SpareWorkers``),
 /// then one commit (`synchronous_commit` on) makes everything durable and every caller is
-/// answered. A lost connection fails the batch (nothing of it is kept) and is opened again
+/// answered. `BEGIN` goes in the round trip of the batch's first statement, and the
+/// history, the `NOTIFY` and the `COMMIT` in one more (libpq's pipeline mode). A lost connection fails the batch (nothing of it is kept) and is opened again
 /// with backoff; while the database is down, jobs fail at once.
 final class Writer: Sendable {
-    private static let begin = "BEGIN; SET LOCAL synchronous_commit TO on; SET LOCAL lock_timeout TO '5s'; " + planSettings
-    /// For every transaction of the writer (per transaction, so that a pooler handing each
-    /// one to another server connection keeps it). Every statement it runs finds its rows by
-    /// an index; its prepared statements keep the generic plan made after their fifth run,
-    /// and a plan made while `messages` was small (a fresh database, before autovacuum's
-    /// first analyze) read the whole table on every claim, ever slower as the table grew (a
-    /// claim took 5 ms at 12,000 rows). With sequential scans priced out, those plans use the
-    /// primary key and the partial indexes whatever the statistics say.
-    static let planSettings = "SET LOCAL enable_seqscan TO off"
+    /// How every transaction of the writer opens, sent with its first statement (one round
+    /// trip); the settings are the transaction's own (`set_config(..., true)`: `SET LOCAL`),
+    /// so that a pooler handing each transaction to another server connection keeps them.
+    /// `synchronous_commit` on whatever the server's default; a lock not had in 5 s fails
+    /// the batch (intake answers 503) instead of waiting. And sequential scans priced out:
+    /// every statement of the writer finds its rows by an index, but its prepared statements
+    /// keep the generic plan made after their fifth run, and one made while `messages` was
+    /// small (a fresh database, before autovacuum's first analyze) read the whole table on
+    /// every claim, ever slower as the table grew (5 ms a claim at 12,000 rows).
+    static let opening: [Connection.Statement] = [
+        Connection.Statement(sql: "BEGIN"),
+        Connection.Statement(sql: "SELECT set_config('synchronous_commit', 'on', true), set_config('lock_timeout', '5s', true), "
+            + "set_config('enable_seqscan', 'off', true)"),
+    ]
     private let queue = JobQueue<WriteJob>()
     private let tracker: StoreHealthTracker
     private let spare = SpareWorkers()
@@ -95,24 +101,26 @@ final class Writer: Sendable {
 
     /// Runs a batch in one transaction and returns each job's outcome.
     private static func run(_ batch: [WriteJob], link: Link, spare: SpareWorkers) -> [Swift.Result<Void, any Error>] {
-        // A connection that died while idle fails at BEGIN, before anything of the batch
-        // was sent: open a new one and start again, once.
+        // A connection that died while idle fails at the batch's first round trip (BEGIN goes
+        // with its first statement). Until the COMMIT is sent nothing of the batch can have
+        // been kept: open a new connection and run it again, once.
         for attempt in 0..<2 {
             let connection: Connection
             do {
                 connection = try link.open()
-                try connection.execute(begin)
             } catch {
                 link.failed(error)
-                if attempt == 0 && error.needsReconnect && link.retryDelay == 0 { continue }
                 return Array(repeating: .failure(error), count: batch.count)
             }
+            var commitSent = false
             do {
-                return try runInTransaction(batch, connection: connection, spare: spare)
+                connection.begin(opening)
+                return try runInTransaction(batch, connection: connection, spare: spare, commitSent: &commitSent)
             } catch {
                 // The connection failed, or the commit did: nothing of the batch is kept.
                 if !connection.isBroken { _ = try? connection.execute("ROLLBACK; " + History.releaseAfterFailure) }
                 link.failed(error)
+                if attempt == 0 && !commitSent && error.needsReconnect && link.retryDelay == 0 { continue }
                 return Array(repeating: .failure(error), count: batch.count)
             }
         }
@@ -124,18 +132,18 @@ final class Writer: Sendable {
     /// that only the failing job is undone. Throws when the connection fails (the whole
     /// batch is lost then).
     private static func runInTransaction(
-        _ batch: [WriteJob], connection: Connection, spare: SpareWorkers
+        _ batch: [WriteJob], connection: Connection, spare: SpareWorkers, commitSent: inout Bool
     ) throws(PostgresError) -> [Swift.Result<Void, any Error>] {
         var context = WriteContext(connection: connection)
         do {
             try WriteJob.run(batch, in: context)
-            try commit(context, spare: spare)
+            try commit(context, spare: spare, commitSent: &commitSent)
             return Array(repeating: .success(()), count: batch.count)
         } catch {
             try rethrowIfFatal(error)
         }
         try connection.execute("ROLLBACK; " + History.releaseAfterFailure)
-        try connection.execute(begin)
+        connection.begin(opening)
         context = WriteContext(connection: connection)
         var outcomes: [Swift.Result<Void, any Error>] = []
         outcomes.reserveCapacity(batch.count)
@@ -153,7 +161,7 @@ final class Writer: Sendable {
                 outcomes.append(.failure(error))
             }
         }
-        try commit(context, spare: spare)
+        try commit(context, spare: spare, commitSent: &commitSent)
         return outcomes
     }
 
@@ -165,12 +173,16 @@ final class Writer: Sendable {
 
     /// Writes the batch's history (its ids in the order ``History`` keeps), then commits
     /// (with a `NOTIFY` when work became due that this process does not start itself).
-    private static func commit(_ context: WriteContext, spare: SpareWorkers) throws(PostgresError) {
-        let connection = context.connection
-        if !context.events.isEmpty {
-            try connection.query(History.insert, History.insertParameters(context.events))
+    /// All in one round trip (with a `BEGIN` still pending, for a batch that sent nothing).
+    private static func commit(_ context: WriteContext, spare: SpareWorkers, commitSent: inout Bool) throws(PostgresError) {
+        var statements: [Connection.Statement] = []
+        if !context.events.isEmpty { statements.append(Connection.Statement(sql: History.insert, values: History.insertParameters(context.events))) }
+        if context.announces(spareWorkers: spare.callAsFunction) { statements.append(Connection.Statement(sql: "NOTIFY herald_work")) }
+        statements.append(Connection.Statement(sql: "COMMIT"))
+        commitSent = true
+        guard let result = try context.connection.pipeline(statements).last else {
+            throw PostgresError.internalError("the commit gave no result")
         }
-        let result = try connection.execute(context.announces(spareWorkers: spare.callAsFunction) ? "NOTIFY herald_work; COMMIT" : "COMMIT")
         guard result.commandTag == "COMMIT" else {
             throw PostgresError.internalError("the transaction was rolled back at its commit (\(result.commandTag))")
         }

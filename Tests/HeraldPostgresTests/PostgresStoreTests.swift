@@ -225,7 +225,7 @@ private let draft = MessageDraft(
         }
         let control = try plan(WriteContext.lease, parameters: 5)
         #expect(control.contains("Seq Scan on messages"))
-        _ = try connection.execute("BEGIN; " + Writer.planSettings)
+        connection.begin(Writer.opening)
         for (sql, parameters) in [(WriteContext.lease, 5), (WriteContext.record, 20)] {
             let text = try plan(sql, parameters: parameters)
             #expect(!text.contains("Seq Scan on messages"), "\(text)")
