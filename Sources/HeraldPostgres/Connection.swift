@@ -17,6 +17,7 @@ final class Connection {
     private var prepared: [String: String] = [:]
     /// Statements that open a transaction, sent in the same round trip as the next one.
     private var prelude: [Statement] = []
+    private var abandoned = false
     let target: ConnectionTarget
 
     /// A statement and the values bound to it.
@@ -50,8 +51,9 @@ final class Connection {
         PQfinish(handle)
     }
 
-    /// Whether the connection is gone (the server went away or closed it).
-    var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+    /// Whether the connection is gone (the server went away or closed it, or a pipeline
+    /// could not be read back).
+    var isBroken: Bool { abandoned || PQstatus(handle) != CONNECTION_OK }
 
     /// Whether a transaction is open (or failed and not yet rolled back).
     var inTransaction: Bool { PQtransactionStatus(handle) != PQTRANS_IDLE }
@@ -88,10 +90,6 @@ final class Connection {
         let all = prelude + statements
         prelude = []
         guard PQenterPipelineMode(handle) == 1 else { throw error(sqlState: nil, message: String(cString: PQerrorMessage(handle))) }
-        defer {
-            // Leaves pipeline mode only once nothing is left to read.
-            while PQexitPipelineMode(handle) != 1, let raw = PQgetResult(handle) { PQclear(raw) }
-        }
         // A statement new to this connection is prepared in the pipeline, right before it
         // runs: inside the transaction, so under its lock_timeout (preparing an INSERT
         // takes a lock on its table).
@@ -114,7 +112,10 @@ final class Connection {
             steps.append((nil, name!))
         }
         guard steps.count == all.count + preparing.count, PQpipelineSync(handle) == 1 else {
-            throw error(sqlState: nil, message: String(cString: PQerrorMessage(handle)))
+            // What was queued can no longer be read back in order: give the connection up.
+            let message = String(cString: PQerrorMessage(handle))
+            abandoned = true
+            throw error(sqlState: nil, message: message)
         }
         var results: [QueryResult] = []
         var firstError: PostgresError?
@@ -138,8 +139,11 @@ final class Connection {
             }
             if isBroken { break }
         }
-        // The synchronisation point closes the pipeline.
+        // The synchronisation point closes the pipeline; a connection that cannot leave
+        // pipeline mode is given up (its next user opens another).
         if !isBroken, let raw = PQgetResult(handle) { PQclear(raw) }
+        if PQexitPipelineMode(handle) != 1 { abandoned = true }
+        if abandoned { throw error(sqlState: nil, message: "the connection was left in pipeline mode") }
         if let firstError { throw firstError }
         guard results.count == all.count else {
             throw error(sqlState: nil, message: isBroken ? "the connection was lost" : "a pipelined statement gave no result")
