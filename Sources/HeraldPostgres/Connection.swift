@@ -141,9 +141,13 @@ final class Connection {
         }
         // The synchronisation point closes the pipeline; a connection that cannot leave
         // pipeline mode is given up (its next user opens another).
-        if !isBroken, let raw = PQgetResult(handle) { PQclear(raw) }
-        if PQexitPipelineMode(handle) != 1 { abandoned = true }
-        if abandoned { throw error(sqlState: nil, message: "the connection was left in pipeline mode") }
+        if !isBroken {
+            if let raw = PQgetResult(handle) { PQclear(raw) }
+            if PQexitPipelineMode(handle) != 1 {
+                abandoned = true
+                throw error(sqlState: nil, message: "the connection was left in pipeline mode")
+            }
+        }
         if let firstError { throw firstError }
         guard results.count == all.count else {
             throw error(sqlState: nil, message: isBroken ? "the connection was lost" : "a pipelined statement gave no result")

@@ -6,10 +6,11 @@ import Testing
 /// Statements sent together in one round trip (the writer's BEGIN with a batch's first
 /// statement, its history with the COMMIT), against a real server.
 @Suite struct ConnectionPipelineTests {
+    let server: PostgresServer
     let connection: Connection
 
     init() throws {
-        let server = try PostgresServer.shared()
+        server = try PostgresServer.shared()
         connection = try Connection(ConnectionTarget(url: server.url(database: try server.createDatabase())))
         try connection.execute("CREATE TABLE t (n integer PRIMARY KEY)")
     }
@@ -65,5 +66,18 @@ import Testing
         try connection.execute("ROLLBACK")
         #expect(try count() == 1)
         #expect(try connection.pipeline([Connection.Statement(sql: "SELECT 1")])[0].int(0, 0) == 1)
+    }
+
+    /// What a failover does to a connection between two batches: the next pipeline fails as
+    /// a lost connection (the writer opens another and runs the batch again).
+    @Test func aConnectionTheServerEndedFailsThePipelineAsLost() throws {
+        let pid = try connection.query("SELECT pg_backend_pid()").int(0, 0)
+        try server.psql("SELECT pg_terminate_backend(\(pid))")
+        connection.begin([Connection.Statement(sql: "BEGIN")])
+        let failure = #expect(throws: PostgresError.self) {
+            try connection.pipeline([Connection.Statement(sql: "INSERT INTO t VALUES (1)"), Connection.Statement(sql: "COMMIT")])
+        }
+        #expect(failure?.needsReconnect == true)
+        #expect(connection.isBroken)
     }
 }
