@@ -67,14 +67,10 @@ final class Connection {
     }
 
     /// Runs one statement with `values` bound to `$1...`, prepared on first use (in the
-    /// round trip of a pending ``begin(_:)``).
+    /// round trip of a pending ``begin(_:)``): a pipeline of one.
     @discardableResult
     func query(_ sql: String, _ values: [SQLValue] = []) throws(PostgresError) -> QueryResult {
-        if !prelude.isEmpty { return try pipeline([Statement(sql: sql, values: values)])[0] }
-        let name = try statementName(for: sql, parameters: Int32(values.count))
-        return try check(SQLValue.withParameters(values) { pointers, lengths, formats in
-            PQexecPrepared(handle, name, Int32(values.count), pointers, lengths, formats, 0)
-        })
+        try pipeline([Statement(sql: sql, values: values)])[0]
     }
 
     /// Opens a transaction with `statements` (`BEGIN`, its settings) when the next statement
@@ -91,8 +87,8 @@ final class Connection {
         prelude = []
         guard PQenterPipelineMode(handle) == 1 else { throw error(sqlState: nil, message: String(cString: PQerrorMessage(handle))) }
         // A statement new to this connection is prepared in the pipeline, right before it
-        // runs: inside the transaction, so under its lock_timeout (preparing an INSERT
-        // takes a lock on its table).
+        // runs (the only place statements are prepared): inside the transaction, so under
+        // its lock_timeout (preparing an INSERT takes a lock on its table).
         var steps: [(preparing: String?, name: String)] = []
         var preparing: [String: String] = [:]
         for statement in all {
@@ -153,14 +149,6 @@ final class Connection {
             throw error(sqlState: nil, message: isBroken ? "the connection was lost" : "a pipelined statement gave no result")
         }
         return Array(results.suffix(statements.count))
-    }
-
-    private func statementName(for sql: String, parameters: Int32) throws(PostgresError) -> String {
-        if let name = prepared[sql] { return name }
-        let name = "herald_\(prepared.count + 1)"
-        _ = try check(PQprepare(handle, name, sql, parameters, nil))
-        prepared[sql] = name
-        return name
     }
 
     private func check(_ raw: OpaquePointer?) throws(PostgresError) -> QueryResult {
