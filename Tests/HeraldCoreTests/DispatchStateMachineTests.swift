@@ -15,7 +15,42 @@ import Testing
         #expect(machine.nextJob() == .run(Self.message(1)))
         #expect(machine.nextDispatch() == .waitForCapacity)  // 7 waiting + 1 busy
         machine.jobFinished()
-        #expect(machine.nextDispatch() == .claim(1))
+        #expect(machine.nextDispatch() == .waitForCapacity)  // room for 1, but a chunk is half the claim-ahead
+        for id in 2...4 {
+            #expect(machine.nextJob() == .run(Self.message(Int64(id))))
+            machine.jobFinished()
+        }
+        #expect(machine.nextDispatch() == .claim(4))  // half of it free
+    }
+
+    /// While every worker still has a message waiting, a claim waits until half the
+    /// claim-ahead is free (one transaction for many messages); once fewer are waiting than
+    /// there are workers, it claims whatever there is room for.
+    @Test func claimsComeInChunksUnlessAWorkerIsAboutToRunDry() {
+        var machine = DispatchStateMachine(workers: 4)
+        #expect(machine.nextDispatch() == .claim(16))
+        _ = machine.claimed((1...16).map(Self.message), requested: 16)
+        for id in 1...4 {
+            #expect(machine.nextJob() == .run(Self.message(Int64(id))))
+        }
+        #expect(machine.claimable == 0)  // 12 waiting, 4 busy
+        for _ in 1...3 { machine.jobFinished() }
+        #expect(machine.claimable == 0)  // room for 3 of 16
+        machine.jobFinished()
+        #expect(machine.claimable == 0)  // room for 4: less than half
+        for id in 5...8 {
+            #expect(machine.nextJob() == .run(Self.message(Int64(id))))
+            machine.jobFinished()
+        }
+        #expect(machine.nextDispatch() == .claim(8))  // 8 waiting, 8 free
+        _ = machine.claimed([], requested: 8)  // nothing more due
+        for id in 9...13 {
+            #expect(machine.nextJob() == .run(Self.message(Int64(id))))
+        }
+        #expect(machine.waitingCount == 3)  // fewer than the workers
+        #expect(machine.claimable == 8)  // 16 - 3 waiting - 5 busy: claimed at once
+        machine.notify()
+        #expect(machine.nextDispatch() == .claim(8))
     }
 
     @Test func idleWorkersAreThoseWithNothingClaimedForThem() {

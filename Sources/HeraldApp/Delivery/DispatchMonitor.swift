@@ -82,7 +82,7 @@ final class DispatchMonitor: @unchecked Sendable {
         } else if queued > 0 {
             for _ in 0..<queued { wake(.workers) }
         }
-        if (after.hasNews && !before.hasNews) || (after.capacity > 0 && before.capacity <= 0) { wake(.dispatcher) }
+        if (after.hasNews && !before.hasNews) || (after.claimable > 0 && before.claimable <= 0) { wake(.dispatcher) }
         if after.isIdle && !before.isIdle { wake(.settled, all: true) }
         return value
     }
@@ -90,14 +90,14 @@ final class DispatchMonitor: @unchecked Sendable {
     /// What the wake-ups depend on.
     private struct Snapshot {
         var waiting: Int
-        var capacity: Int
+        var claimable: Int
         var hasNews: Bool
         var isIdle: Bool
         var stopping: Bool
 
         init(_ machine: DispatchStateMachine) {
             waiting = machine.waitingCount
-            capacity = machine.capacity
+            claimable = machine.claimable
             hasNews = machine.hasNews
             isIdle = machine.isIdle
             stopping = machine.stopping

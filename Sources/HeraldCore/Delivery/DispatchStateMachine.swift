@@ -46,6 +46,16 @@ public struct DispatchStateMachine: Sendable {
     /// How many more messages a claim may take now (none while one is in flight).
     public var capacity: Int { claiming ? 0 : workers * claimAhead - waitingCount - busy }
 
+    /// How many messages to claim now: none while a claim is in flight, nor while every
+    /// worker still has a message waiting and less than half the claim-ahead is free. Under
+    /// load, claims then come in chunks (a transaction for many messages, not one per
+    /// finished message); a worker about to run dry is never kept waiting for it.
+    public var claimable: Int {
+        let free = capacity
+        if free <= 0 || (waitingCount >= workers && free * 2 < workers * claimAhead) { return 0 }
+        return free
+    }
+
     /// Workers idle with nothing claimed for them: how many new messages this process could
     /// start at once (none while stopping).
     public var idleWorkers: Int { stopping ? 0 : max(0, workers - busy - waitingCount) }
@@ -60,7 +70,7 @@ public struct DispatchStateMachine: Sendable {
 
     public mutating func nextDispatch() -> DispatcherAction {
         if stopping { return .exit }
-        let capacity = self.capacity
+        let capacity = claimable
         if capacity <= 0 { return .waitForCapacity }
         if !notified { return .waitForWork }
         notified = false
