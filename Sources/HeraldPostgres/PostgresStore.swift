@@ -51,9 +51,9 @@ public final class PostgresStore: MessageStoreBackend, StoreHealthSource {
     /// The most jobs one transaction has held so far (for tests of group commit).
     public var largestBatch: Int { writer.largestBatch }
 
-    private func write<T: Sendable>(_ body: @escaping @Sendable (WriteContext) throws -> T) throws(StoreError) -> T {
+    private func write<T: Sendable>(patient: Bool = false, _ body: @escaping @Sendable (WriteContext) throws -> T) throws(StoreError) -> T {
         do {
-            return try writer.writeBlocking(body)
+            return try writer.writeBlocking(patient: patient, body)
         } catch {
             throw PostgresError.storeError(error)
         }
@@ -105,6 +105,7 @@ public final class PostgresStore: MessageStoreBackend, StoreHealthSource {
     public func claim(
         upTo limit: Int, owner: String, now: Int64, leaseUntil: Int64, maxAge: @escaping @Sendable (String?) -> Int64
     ) throws(StoreError) -> [ClaimedMessage] {
+        // Somebody waits for a claim: the dispatcher (and the workers its messages are for).
         try write { try $0.claimDue(now: now, owner: owner, leaseUntil: leaseUntil, limit: limit, maxAge: maxAge) }
     }
 
@@ -113,12 +114,13 @@ public final class PostgresStore: MessageStoreBackend, StoreHealthSource {
         then: @escaping @Sendable (Result<Bool, StoreError>) -> Void
     ) {
         let request = RecordRequest(messageID: messageID, owner: owner, attempts: attempts, result: result, at: at)
-        writer.submit(.record(request) { result in then(result.mapError(PostgresError.storeError)) })
+        // Nobody waits for a round's record: the worker has moved on (the lease holds the message).
+        writer.submit(.record(request) { result in then(result.mapError(PostgresError.storeError)) }, patient: true)
     }
 
     public func renew(_ ids: Set<Int64>, owner: String, until: Int64) throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try write { try $0.renewLeases(ids: ids, owner: owner, until: until) }
+        try write(patient: true) { try $0.renewLeases(ids: ids, owner: owner, until: until) }
     }
 
     public func release(_ ids: [Int64], owner: String, at: Int64) throws(StoreError) {

@@ -94,6 +94,38 @@ private let draft = MessageDraft(
         #expect(try store.changes(after: 0, limit: 100).count == 7)
     }
 
+    /// Writes nobody waits for (a delivery round's record) linger for company: two of them
+    /// 50 ms apart share one commit; a write somebody waits for commits at once, taking the
+    /// lingering one along. Without the lingering each would be a batch of its own.
+    @Test func writesNobodyWaitsForShareACommit() throws {
+        func writer(linger: TimeInterval) throws -> Writer {
+            try Writer(target: ConnectionTarget(url: url), logger: .disabled, linger: linger) { connection throws(PostgresError) in
+                try Schema.migrate(connection)
+            }
+        }
+        let done = DispatchGroup()
+        let lingering = try writer(linger: 1.5)
+        for _ in 0..<2 {
+            done.enter()
+            lingering.submit(.closure({ context in _ = try context.connection.query("SELECT 1") }) { _ in done.leave() }, patient: true)
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(done.wait(timeout: .now() + 20) == .success)
+        #expect(lingering.largestBatch == 2)
+        lingering.close()
+
+        let carried = try writer(linger: 30)
+        done.enter()
+        carried.submit(.closure({ context in _ = try context.connection.query("SELECT 1") }) { _ in done.leave() }, patient: true)
+        Thread.sleep(forTimeInterval: 0.05)
+        let started = Date()
+        try carried.writeBlocking { context in _ = try context.connection.query("SELECT 2") }
+        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(done.wait(timeout: .now() + 1) == .success)
+        #expect(carried.largestBatch == 2)
+        carried.close()
+    }
+
     /// A follower never skips history: a row another instance has taken an id for but not
     /// yet committed holds back every row after it, until it is there.
     @Test func theHistoryIsReadInOrderThoughInstancesCommitOutOfIt() throws {
