@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # PostgreSQL beside SQLite, in one run on this machine: durable intake (events/s at 16 and
-# 128 connections, herald serve --no-delivery) and delivery (messages/s from webhook to
-# postfix's smtp-sink, 16 connections of webhooks, 8 workers per instance) for SQLite (one
-# instance), PostgreSQL with one instance, and PostgreSQL with three instances on one
-# database (the load spread over them). PostgreSQL runs here, on the same two cores, with
+# 128 connections, herald serve --no-delivery), delivery of a backlog (30,000 messages
+# stored first, then sent to postfix's smtp-sink by the instances, 8 workers each) and
+# webhook to sent (messages/s while 16 connections of webhooks arrive at the same time)
+# for SQLite (one instance), PostgreSQL with one instance, and PostgreSQL with three
+# instances on one database (the load spread over them). PostgreSQL runs here, on the same two cores, with
 # its defaults (fsync on; Herald commits with synchronous_commit on).
 # Writes results/postgres-<time>.json and prints medians with the ratios.
 set -euo pipefail
@@ -45,13 +46,12 @@ wait_port 12525
 
 # start SYSTEM INSTANCES: starts herald serve (extra environment in serve_env), sets
 # $ports (comma separated), $db (file or database name) and $here_pids.
+# With a third argument, on the store of the last start (a new one otherwise).
 start() {
   local system=$1 count=$2 location
-  if [ "$system" = sqlite ]; then
-    db="$work/sqlite-$RANDOM.db"; location=$db
-  else
-    db=$(new_database); location="postgres://postgres@/$db?host=$work/pg&port=15432"
-  fi
+  if [ -z "${3:-}" ] && [ "$system" = sqlite ]; then db="$work/sqlite-$RANDOM.db"; fi
+  if [ -z "${3:-}" ] && [ "$system" != sqlite ]; then db=$(new_database); fi
+  if [ "$system" = sqlite ]; then location=$db; else location="postgres://postgres@/$db?host=$work/pg&port=15432"; fi
   ports=""; here_pids=()
   for index in $(seq 1 "$count"); do
     local port=$((18900 + index))
@@ -66,6 +66,12 @@ start() {
 stop() { kill "${here_pids[@]}" 2>/dev/null; wait "${here_pids[@]}" 2>/dev/null || true; }
 count() {  # QUERY on the current store
   if [[ "$db" == /* ]]; then sqlite3 "$db" "$1"; else sql -d "$db" -c "$1"; fi
+}
+drained() {  # waits (up to 90 s) until nothing is pending
+  for _ in $(seq 1 900); do
+    [ "$(count "SELECT COUNT(*) FROM messages WHERE status IN ('queued','sending','retrying')")" = "0" ] && return 0
+    sleep 0.1
+  done
 }
 
 : > "$out"
@@ -86,17 +92,37 @@ r.update({'kind': 'intake', 'system': '$system', 'instances': $instances, 'round
 print(json.dumps(r))" | tee -a "$out"
     done
   done
-  # Delivery: webhooks as fast as 16 connections go, while the instances send them on.
+  # Delivery of a backlog: 30,000 messages stored by one instance that does not deliver,
+  # then sent by the instances (started together), timed from the first attempt to the end
+  # of the last: claims, sends and records only.
+  for setup in sqlite:1 postgres:1 postgres:3; do
+    system=${setup%:*} instances=${setup#*:}
+    serve_env=() serve_flags=(--no-delivery)
+    start "$system" 1
+    "$load" --ports "$ports" --secret $secret --body "$body" --connections 16 --seconds 600 --warmup 0 \
+      --max-requests 30000 --label "$system-store" > "$work/load.json"
+    stop
+    serve_env=(HERALD_WORKERS=8 "HERALD_SMTP_URL=smtp://127.0.0.1:12525/bench.local?disable_starttls=true") serve_flags=()
+    start "$system" "$instances" same
+    drained
+    stop
+    stats=$(count "SELECT COUNT(*), (SELECT COUNT(*) FROM messages WHERE status <> 'sent'), MIN(started_at),
+                          MAX(started_at + duration_ms)
+                   FROM attempts WHERE outcome = 'delivered'")
+    python3 -c "
+import json
+sent, not_sent, first, last = [int(x) for x in '$stats'.split('|')]
+print(json.dumps({'kind': 'backlog', 'system': '$system', 'instances': $instances, 'round': $round, 'sent': sent,
+                  'not_sent': not_sent, 'messages_per_s': round(sent * 1000 / max(last - first, 1))}))" | tee -a "$out"
+  done
+  # Webhook to sent: webhooks as fast as 16 connections go, while the instances send them on.
   serve_env=(HERALD_WORKERS=8 "HERALD_SMTP_URL=smtp://127.0.0.1:12525/bench.local?disable_starttls=true") serve_flags=()
   for setup in sqlite:1 postgres:1 postgres:3; do
     system=${setup%:*} instances=${setup#*:}
     start "$system" "$instances"
     "$load" --ports "$ports" --secret $secret --body "$body" --connections 16 --seconds "$seconds" --warmup 0 \
       --max-requests 150000 --label "$system-$instances" > "$work/load.json"
-    for _ in $(seq 1 900); do
-      [ "$(count "SELECT COUNT(*) FROM messages WHERE status IN ('queued','sending','retrying')")" = "0" ] && break
-      sleep 0.1
-    done
+    drained
     stop
     # Every message sent, over the time from the first webhook's arrival to the last 250.
     stats=$(count "SELECT COUNT(*), (SELECT COUNT(*) FROM messages WHERE status <> 'sent'), MIN(m.created_at),
@@ -131,7 +157,15 @@ for c in (16, 128):
         m = lambda k: statistics.median(r[k] for r in rs)
         ok = all(r["rows"] >= r["requests"] for r in rs)
         print(f"{setup[0]:>8} x{setup[1]}  {c:>11}  {m('rps'):>8.0f}  {ratio('intake', 'rps', setup, connections=c):>7.2f}x  {m('p50_ms'):>6.2f}  {m('p99_ms'):>6.2f}  {sum(r['errors'] for r in rs):>6}  {ok}")
-print("delivery        messages/s  / SQLite  webhooks/s  sent/round  not sent")
+print("backlog         messages/s  / SQLite  / one PG  sent/round  not sent")
+for setup in setups:
+    rs = pick("backlog", *setup)
+    if not rs: continue
+    m = lambda k: statistics.median(r[k] for r in rs)
+    one = {r["round"]: r["messages_per_s"] for r in pick("backlog", "postgres", 1)}
+    per_one = statistics.median(r["messages_per_s"] / one[r["round"]] for r in rs if one.get(r["round"])) if setup[0] == "postgres" else float("nan")
+    print(f"{setup[0]:>8} x{setup[1]}  {m('messages_per_s'):>10.0f}  {ratio('backlog', 'messages_per_s', setup):>7.2f}x  {per_one:>6.2f}x  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}")
+print("webhook to sent messages/s  / SQLite  webhooks/s  sent/round  not sent")
 for setup in setups:
     rs = pick("delivery", *setup)
     if not rs: continue
