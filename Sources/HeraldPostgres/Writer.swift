@@ -6,11 +6,11 @@ import HeraldCore
 /// one transaction (if one fails, the batch is run again with a savepoint per job, so it
 /// does not undo the others); the history rows of the whole batch are written at its end,
 /// in one statement that keeps their ids readable in order across instances (``History``),
-/// a `NOTIFY` joins the commit when work became due (new messages: only those this
-/// process's idle workers cannot start, see ``SpareWorkers``),
 /// then one commit (`synchronous_commit` on) makes everything durable and every caller is
-/// answered. `BEGIN` goes in the round trip of the batch's first statement, and the
-/// history, the `NOTIFY` and the `COMMIT` in one more (libpq's pipeline mode). A lost connection fails the batch (nothing of it is kept) and is opened again
+/// answered; a `NOTIFY` follows the commit when work became due (new messages: only those
+/// this process's idle workers cannot start, see ``SpareWorkers``). `BEGIN` goes in the
+/// round trip of the batch's first statement, and the history, the `COMMIT` and the
+/// `NOTIFY` in one more (libpq's pipeline mode). A lost connection fails the batch (nothing of it is kept) and is opened again
 /// with backoff; while the database is down, jobs fail at once.
 final class Writer: Sendable {
     /// How every transaction of the writer opens, sent with its first statement (one round
@@ -184,16 +184,23 @@ final class Writer: Sendable {
         if let error = error as? PostgresError, error.failsTheBatch { throw error }
     }
 
-    /// Writes the batch's history (its ids in the order ``History`` keeps), then commits
-    /// (with a `NOTIFY` when work became due that this process does not start itself).
-    /// All in one round trip (with a `BEGIN` still pending, for a batch that sent nothing).
+    /// Writes the batch's history (its ids in the order ``History`` keeps), then commits,
+    /// and then, when work became due that this process does not start itself, `NOTIFY`s
+    /// in a transaction of its own. All in one round trip (with a `BEGIN` still pending,
+    /// for a batch that sent nothing). Not in the batch's transaction: a transaction that
+    /// notifies holds a lock for the whole database from its commit until its WAL is on
+    /// disk, so the commits of every instance that notifies would wait for each other's
+    /// flush one after another; a transaction that only notifies writes nothing to flush.
+    /// Listeners still hear of the work only once it is committed.
     private static func commit(_ context: WriteContext, spare: SpareWorkers, commitSent: inout Bool) throws(PostgresError) {
         var statements: [Connection.Statement] = []
         if !context.events.isEmpty { statements.append(Connection.Statement(sql: History.insert, values: History.insertParameters(context.events))) }
-        if context.announces(spareWorkers: spare.callAsFunction) { statements.append(Connection.Statement(sql: "NOTIFY herald_work")) }
         statements.append(Connection.Statement(sql: "COMMIT"))
+        let announces = context.announces(spareWorkers: spare.callAsFunction)
+        if announces { statements.append(Connection.Statement(sql: "NOTIFY herald_work")) }
         commitSent = true
-        guard let result = try context.connection.pipeline(statements).last else {
+        let results = try context.connection.pipeline(statements)
+        guard let result = results.dropLast(announces ? 1 : 0).last else {
             throw PostgresError.internalError("the commit gave no result")
         }
         guard result.commandTag == "COMMIT" else {
