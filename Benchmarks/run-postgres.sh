@@ -4,8 +4,8 @@
 # stored first, then sent to postfix's smtp-sink by the instances, 8 workers each) and
 # webhook to sent (messages/s while 16 connections of webhooks arrive at the same time)
 # for SQLite (one instance), PostgreSQL with one instance, and PostgreSQL with three
-# instances on one database (the load spread over them). PostgreSQL runs here, on the same two cores, with
-# its defaults (fsync on; Herald commits with synchronous_commit on).
+# instances on one database (the load spread over them). PostgreSQL runs here, on the
+# same two cores, with its defaults (fsync on; Herald commits with synchronous_commit on).
 # Writes results/postgres-<time>.json and prints medians with the ratios.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -49,8 +49,9 @@ wait_port 12525
 # With a third argument, on the store of the last start (a new one otherwise).
 start() {
   local system=$1 count=$2 location
-  if [ -z "${3:-}" ] && [ "$system" = sqlite ]; then db="$work/sqlite-$RANDOM.db"; fi
-  if [ -z "${3:-}" ] && [ "$system" != sqlite ]; then db=$(new_database); fi
+  if [ -z "${3:-}" ]; then
+    if [ "$system" = sqlite ]; then db="$work/sqlite-$RANDOM.db"; else db=$(new_database); fi
+  fi
   if [ "$system" = sqlite ]; then location=$db; else location="postgres://postgres@/$db?host=$work/pg&port=15432"; fi
   ports=""; here_pids=()
   for index in $(seq 1 "$count"); do

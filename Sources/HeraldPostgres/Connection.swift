@@ -20,11 +20,17 @@ final class Connection {
     private var abandoned = false
     let target: ConnectionTarget
 
-    /// A statement and the values bound to it.
+    /// A statement and the values bound to it. A `tolerated` one (put it last) fails
+    /// nothing else: its error is not thrown but kept in ``toleratedError``, and the
+    /// pipeline answers without its result.
     struct Statement {
         var sql: String
         var values: [SQLValue] = []
+        var tolerated = false
     }
+
+    /// The error of the last pipeline's tolerated statement, if it failed.
+    private(set) var toleratedError: PostgresError?
 
     /// Connects, or throws libpq's reason (scrubbed of any password).
     init(_ target: ConnectionTarget) throws(PostgresError) {
@@ -85,11 +91,12 @@ final class Connection {
     func pipeline(_ statements: [Statement]) throws(PostgresError) -> [QueryResult] {
         let all = prelude + statements
         prelude = []
+        toleratedError = nil
         guard PQenterPipelineMode(handle) == 1 else { throw error(sqlState: nil, message: String(cString: PQerrorMessage(handle))) }
         // A statement new to this connection is prepared in the pipeline, right before it
         // runs (the only place statements are prepared): inside the transaction, so under
         // its lock_timeout (preparing an INSERT takes a lock on its table).
-        var steps: [(preparing: String?, name: String)] = []
+        var steps: [(preparing: String?, name: String, tolerated: Bool)] = []
         var preparing: [String: String] = [:]
         for statement in all {
             let count = Int32(statement.values.count)
@@ -98,14 +105,14 @@ final class Connection {
                 let fresh = "herald_\(prepared.count + preparing.count + 1)"
                 guard PQsendPrepare(handle, fresh, statement.sql, count, nil) == 1 else { break }
                 preparing[statement.sql] = fresh
-                steps.append((statement.sql, fresh))
+                steps.append((statement.sql, fresh, statement.tolerated))
                 name = fresh
             }
             let queued = SQLValue.withParameters(statement.values) { pointers, lengths, formats in
                 PQsendQueryPrepared(handle, name, count, pointers, lengths, formats, 0)
             }
             guard queued == 1 else { break }
-            steps.append((nil, name!))
+            steps.append((nil, name!, statement.tolerated))
         }
         guard steps.count == all.count + preparing.count, PQpipelineSync(handle) == 1 else {
             // What was queued can no longer be read back in order: give the connection up.
@@ -115,6 +122,7 @@ final class Connection {
         }
         var results: [QueryResult] = []
         var firstError: PostgresError?
+        var unanswered = 0  // tolerated statements without a result
         for step in steps {
             var last: QueryResult?
             while let raw = PQgetResult(handle) {
@@ -124,6 +132,8 @@ final class Connection {
                 }
                 do {
                     last = try check(raw)
+                } catch where step.tolerated {
+                    toleratedError = toleratedError ?? error
                 } catch {
                     firstError = firstError ?? error
                 }
@@ -132,6 +142,8 @@ final class Connection {
                 if last != nil { prepared[sql] = step.name }
             } else if let last {
                 results.append(last)
+            } else if step.tolerated {
+                unanswered += 1
             }
             if isBroken { break }
         }
@@ -145,10 +157,10 @@ final class Connection {
             }
         }
         if let firstError { throw firstError }
-        guard results.count == all.count else {
+        guard results.count + unanswered == all.count else {
             throw error(sqlState: nil, message: isBroken ? "the connection was lost" : "a pipelined statement gave no result")
         }
-        return Array(results.suffix(statements.count))
+        return Array(results.suffix(statements.count - unanswered))
     }
 
     private func check(_ raw: OpaquePointer?) throws(PostgresError) -> QueryResult {

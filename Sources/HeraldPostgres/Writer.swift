@@ -52,7 +52,7 @@ final class Writer: Sendable {
                 opened.set(.failure(error))
                 return
             }
-            Writer.loop(link: link, queue: queue, tracker: tracker, spare: spare, maxBatch: maxBatch, linger: linger)
+            Writer.loop(link: link, queue: queue, tracker: tracker, spare: spare, logger: logger, maxBatch: maxBatch, linger: linger)
             link.close()
         }
         do {
@@ -100,10 +100,11 @@ final class Writer: Sendable {
     }
 
     private static func loop(
-        link: Link, queue: JobQueue<WriteJob>, tracker: StoreHealthTracker, spare: SpareWorkers, maxBatch: Int, linger: TimeInterval
+        link: Link, queue: JobQueue<WriteJob>, tracker: StoreHealthTracker, spare: SpareWorkers, logger: Logger,
+        maxBatch: Int, linger: TimeInterval
     ) {
         while let batch = queue.nextBatch(limit: maxBatch, linger: linger, enough: maxBatch) {
-            let outcomes = run(batch, link: link, spare: spare)
+            let outcomes = run(batch, link: link, spare: spare, logger: logger)
             tracker.batchEnded(errors: outcomes.lazy.compactMap { outcome -> StoreError? in
                 guard case .failure(let error) = outcome else { return nil }
                 return PostgresError.storeError(error)
@@ -113,7 +114,7 @@ final class Writer: Sendable {
     }
 
     /// Runs a batch in one transaction and returns each job's outcome.
-    private static func run(_ batch: [WriteJob], link: Link, spare: SpareWorkers) -> [Swift.Result<Void, any Error>] {
+    private static func run(_ batch: [WriteJob], link: Link, spare: SpareWorkers, logger: Logger) -> [Swift.Result<Void, any Error>] {
         // A connection that died while idle fails at the batch's first round trip (BEGIN goes
         // with its first statement). Until the COMMIT is sent nothing of the batch can have
         // been kept: open a new connection and run it again, once.
@@ -128,7 +129,7 @@ final class Writer: Sendable {
             var commitSent = false
             do {
                 connection.begin(opening)
-                return try runInTransaction(batch, connection: connection, spare: spare, commitSent: &commitSent)
+                return try runInTransaction(batch, connection: connection, spare: spare, logger: logger, commitSent: &commitSent)
             } catch {
                 // The connection failed, or the commit did: nothing of the batch is kept.
                 if !connection.isBroken { _ = try? connection.execute("ROLLBACK; " + History.releaseAfterFailure) }
@@ -145,12 +146,12 @@ final class Writer: Sendable {
     /// that only the failing job is undone. Throws when the connection fails (the whole
     /// batch is lost then).
     private static func runInTransaction(
-        _ batch: [WriteJob], connection: Connection, spare: SpareWorkers, commitSent: inout Bool
+        _ batch: [WriteJob], connection: Connection, spare: SpareWorkers, logger: Logger, commitSent: inout Bool
     ) throws(PostgresError) -> [Swift.Result<Void, any Error>] {
         var context = WriteContext(connection: connection)
         do {
             try WriteJob.run(batch, in: context)
-            try commit(context, spare: spare, commitSent: &commitSent)
+            try commit(context, spare: spare, logger: logger, commitSent: &commitSent)
             return Array(repeating: .success(()), count: batch.count)
         } catch {
             try rethrowIfFatal(error)
@@ -174,7 +175,7 @@ final class Writer: Sendable {
                 outcomes.append(.failure(error))
             }
         }
-        try commit(context, spare: spare, commitSent: &commitSent)
+        try commit(context, spare: spare, logger: logger, commitSent: &commitSent)
         return outcomes
     }
 
@@ -188,21 +189,31 @@ final class Writer: Sendable {
     /// and then, when work became due that this process does not start itself, `NOTIFY`s
     /// in a transaction of its own. All in one round trip (with a `BEGIN` still pending,
     /// for a batch that sent nothing). Not in the batch's transaction: a transaction that
-    /// notifies holds a lock for the whole database from its commit until its WAL is on
+    /// notifies holds a lock for the whole server from its commit until its WAL is on
     /// disk, so the commits of every instance that notifies would wait for each other's
     /// flush one after another; a transaction that only notifies writes nothing to flush.
-    /// Listeners still hear of the work only once it is committed.
-    private static func commit(_ context: WriteContext, spare: SpareWorkers, commitSent: inout Bool) throws(PostgresError) {
+    /// Listeners still hear of the work only once it is committed. The `NOTIFY` is
+    /// tolerated: when it fails (its queue full) the batch stands, committed, and the other
+    /// instances find the work by their poll.
+    private static func commit(
+        _ context: WriteContext, spare: SpareWorkers, logger: Logger, commitSent: inout Bool
+    ) throws(PostgresError) {
         var statements: [Connection.Statement] = []
         if !context.events.isEmpty { statements.append(Connection.Statement(sql: History.insert, values: History.insertParameters(context.events))) }
+        let commitIndex = statements.count
         statements.append(Connection.Statement(sql: "COMMIT"))
-        let announces = context.announces(spareWorkers: spare.callAsFunction)
-        if announces { statements.append(Connection.Statement(sql: "NOTIFY herald_work")) }
+        if context.announces(spareWorkers: spare.callAsFunction) {
+            statements.append(Connection.Statement(sql: "NOTIFY herald_work", tolerated: true))
+        }
         commitSent = true
         let results = try context.connection.pipeline(statements)
-        guard let result = results.dropLast(announces ? 1 : 0).last else {
+        if let error = context.connection.toleratedError {
+            logger.warning("new work not announced to the other instances; their poll finds it", ["error": error.description])
+        }
+        guard results.indices.contains(commitIndex) else {
             throw PostgresError.internalError("the commit gave no result")
         }
+        let result = results[commitIndex]
         guard result.commandTag == "COMMIT" else {
             throw PostgresError.internalError("the transaction was rolled back at its commit (\(result.commandTag))")
         }
