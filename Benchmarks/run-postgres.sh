@@ -68,10 +68,19 @@ stop() { kill "${here_pids[@]}" 2>/dev/null; wait "${here_pids[@]}" 2>/dev/null 
 count() {  # QUERY on the current store
   if [[ "$db" == /* ]]; then sqlite3 "$db" "$1"; else sql -d "$db" -c "$1"; fi
 }
-drained() {  # waits (up to 90 s) until nothing is pending
-  for _ in $(seq 1 900); do
-    [ "$(count "SELECT COUNT(*) FROM messages WHERE status IN ('queued','sending','retrying')")" = "0" ] && return 0
-    sleep 0.1
+# Waits (up to 90 s) until nothing is pending, asking four times a second whether a
+# message of each pending status is left, by its index: a COUNT scanned the table and
+# took a third of PostgreSQL's time while a backlog drained, and the planner, seeing
+# the statistics of a table of queued messages, scans it for EXISTS too. The figures
+# come from the attempts' own times, not from when this notices.
+drained() {
+  local query="SELECT CASE WHEN EXISTS (SELECT 1 FROM messages WHERE status = 'queued')
+                            OR EXISTS (SELECT 1 FROM messages WHERE status = 'sending')
+                            OR EXISTS (SELECT 1 FROM messages WHERE status = 'retrying') THEN 1 ELSE 0 END"
+  [[ "$db" == /* ]] || query="SET enable_seqscan = off; $query"
+  for _ in $(seq 1 360); do
+    [ "$(count "$query")" = "0" ] && return 0
+    sleep 0.25
   done
 }
 
