@@ -20,17 +20,11 @@ final class Connection {
     private var abandoned = false
     let target: ConnectionTarget
 
-    /// A statement and the values bound to it. A `tolerated` one (put it last) fails
-    /// nothing else: its error is not thrown but kept in ``toleratedError``, and the
-    /// pipeline answers without its result.
+    /// A statement and the values bound to it.
     struct Statement {
         var sql: String
         var values: [SQLValue] = []
-        var tolerated = false
     }
-
-    /// The error of the last pipeline's tolerated statement, if it failed.
-    private(set) var toleratedError: PostgresError?
 
     /// Connects, or throws libpq's reason (scrubbed of any password).
     init(_ target: ConnectionTarget) throws(PostgresError) {
@@ -89,30 +83,41 @@ final class Connection {
     /// round trip) and returns the results of `statements`, in order. The first error is
     /// thrown once every answer was read (the server skips what follows an error).
     func pipeline(_ statements: [Statement]) throws(PostgresError) -> [QueryResult] {
-        let all = prelude + statements
+        try pipeline(statements, tolerating: nil).results
+    }
+
+    /// The same, with `last` sent after `statements` in the same round trip and failing
+    /// nothing: its error is returned, not thrown, and its result, when it has one, follows
+    /// the others'. Last, so that the server has nothing after it to skip.
+    func pipeline(
+        _ statements: [Statement], tolerating last: Statement?
+    ) throws(PostgresError) -> (results: [QueryResult], toleratedError: PostgresError?) {
+        let all = prelude + statements + (last.map { [$0] } ?? [])
+        let toleratedIndex = last == nil ? nil : all.count - 1
         prelude = []
-        toleratedError = nil
+        var toleratedError: PostgresError?
         guard PQenterPipelineMode(handle) == 1 else { throw error(sqlState: nil, message: String(cString: PQerrorMessage(handle))) }
         // A statement new to this connection is prepared in the pipeline, right before it
         // runs (the only place statements are prepared): inside the transaction, so under
         // its lock_timeout (preparing an INSERT takes a lock on its table).
         var steps: [(preparing: String?, name: String, tolerated: Bool)] = []
         var preparing: [String: String] = [:]
-        for statement in all {
+        for (index, statement) in all.enumerated() {
+            let tolerated = index == toleratedIndex
             let count = Int32(statement.values.count)
             var name = prepared[statement.sql] ?? preparing[statement.sql]
             if name == nil {
                 let fresh = "herald_\(prepared.count + preparing.count + 1)"
                 guard PQsendPrepare(handle, fresh, statement.sql, count, nil) == 1 else { break }
                 preparing[statement.sql] = fresh
-                steps.append((statement.sql, fresh, statement.tolerated))
+                steps.append((statement.sql, fresh, tolerated))
                 name = fresh
             }
             let queued = SQLValue.withParameters(statement.values) { pointers, lengths, formats in
                 PQsendQueryPrepared(handle, name, count, pointers, lengths, formats, 0)
             }
             guard queued == 1 else { break }
-            steps.append((nil, name!, statement.tolerated))
+            steps.append((nil, name!, tolerated))
         }
         guard steps.count == all.count + preparing.count, PQpipelineSync(handle) == 1 else {
             // What was queued can no longer be read back in order: give the connection up.
@@ -122,7 +127,7 @@ final class Connection {
         }
         var results: [QueryResult] = []
         var firstError: PostgresError?
-        var unanswered = 0  // tolerated statements without a result
+        var unanswered = 0  // the tolerated statement, when it failed
         for step in steps {
             var last: QueryResult?
             while let raw = PQgetResult(handle) {
@@ -133,7 +138,7 @@ final class Connection {
                 do {
                     last = try check(raw)
                 } catch where step.tolerated {
-                    toleratedError = toleratedError ?? error
+                    toleratedError = error
                 } catch {
                     firstError = firstError ?? error
                 }
@@ -160,7 +165,7 @@ final class Connection {
         guard results.count + unanswered == all.count else {
             throw error(sqlState: nil, message: isBroken ? "the connection was lost" : "a pipelined statement gave no result")
         }
-        return Array(results.suffix(statements.count - unanswered))
+        return (Array(results.suffix(statements.count + (last == nil ? 0 : 1) - unanswered)), toleratedError)
     }
 
     private func check(_ raw: OpaquePointer?) throws(PostgresError) -> QueryResult {

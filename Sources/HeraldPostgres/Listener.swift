@@ -2,11 +2,12 @@ import Foundation
 import HeraldCore
 
 /// Wakes idle workers when any instance queued work: a connection of its own, on its own
-/// thread, `LISTEN`s on `herald_work` (the writer `NOTIFY`s it right after the commit
-/// that made something due) and calls every registered wake-up on each notification. Started by the
-/// first registration. A lost connection is opened again with backoff, and the workers are
-/// woken then too (a notification may have been missed meanwhile); the engine's poll
-/// covers the gap, and poolers that cannot keep a session (pgbouncer in transaction mode).
+/// thread, `LISTEN`s on `herald_work` (the writer `NOTIFY`s it right after the commit that
+/// made something due) and calls every registered wake-up on each notification. Started
+/// by the first registration. A lost connection is opened again with backoff, and the
+/// workers are woken then too (a notification may have been missed meanwhile); the
+/// engine's poll covers the gap, and poolers that cannot keep a session (pgbouncer in
+/// transaction mode).
 final class Listener: Sendable {
     /// Guarded by `condition`'s lock.
     private final class State: @unchecked Sendable {

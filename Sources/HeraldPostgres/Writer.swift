@@ -10,8 +10,9 @@ import HeraldCore
 /// answered; a `NOTIFY` follows the commit when work became due (new messages: only those
 /// this process's idle workers cannot start, see ``SpareWorkers``). `BEGIN` goes in the
 /// round trip of the batch's first statement, and the history, the `COMMIT` and the
-/// `NOTIFY` in one more (libpq's pipeline mode). A lost connection fails the batch (nothing of it is kept) and is opened again
-/// with backoff; while the database is down, jobs fail at once.
+/// `NOTIFY` in one more (libpq's pipeline mode). A lost connection fails the batch
+/// (nothing of it is kept) and is opened again with backoff; while the database is down,
+/// jobs fail at once.
 final class Writer: Sendable {
     /// How every transaction of the writer opens, sent with its first statement (one round
     /// trip); the settings are the transaction's own (`set_config(..., true)`: `SET LOCAL`),
@@ -193,27 +194,21 @@ final class Writer: Sendable {
     /// disk, so the commits of every instance that notifies would wait for each other's
     /// flush one after another; a transaction that only notifies writes nothing to flush.
     /// Listeners still hear of the work only once it is committed. The `NOTIFY` is
-    /// tolerated: when it fails (its queue full) the batch stands, committed, and the other
-    /// instances find the work by their poll.
+    /// tolerated (``Connection/pipeline(_:tolerating:)``): when it fails (its queue full)
+    /// the batch stands, committed, and the other instances find the work by their poll.
     private static func commit(
         _ context: WriteContext, spare: SpareWorkers, logger: Logger, commitSent: inout Bool
     ) throws(PostgresError) {
         var statements: [Connection.Statement] = []
         if !context.events.isEmpty { statements.append(Connection.Statement(sql: History.insert, values: History.insertParameters(context.events))) }
-        let commitIndex = statements.count
         statements.append(Connection.Statement(sql: "COMMIT"))
-        if context.announces(spareWorkers: spare.callAsFunction) {
-            statements.append(Connection.Statement(sql: "NOTIFY herald_work", tolerated: true))
-        }
+        let notify = context.announces(spareWorkers: spare.callAsFunction) ? Connection.Statement(sql: "NOTIFY herald_work") : nil
         commitSent = true
-        let results = try context.connection.pipeline(statements)
-        if let error = context.connection.toleratedError {
-            logger.warning("new work not announced to the other instances; their poll finds it", ["error": error.description])
+        let (results, unannounced) = try context.connection.pipeline(statements, tolerating: notify)
+        if let unannounced {
+            logger.warning("new work not announced to the other instances; their poll finds it", ["error": unannounced.description])
         }
-        guard results.indices.contains(commitIndex) else {
-            throw PostgresError.internalError("the commit gave no result")
-        }
-        let result = results[commitIndex]
+        let result = results[statements.count - 1]
         guard result.commandTag == "COMMIT" else {
             throw PostgresError.internalError("the transaction was rolled back at its commit (\(result.commandTag))")
         }

@@ -68,25 +68,23 @@ import Testing
         #expect(try connection.pipeline([Connection.Statement(sql: "SELECT 1")])[0].int(0, 0) == 1)
     }
 
-    /// The writer's `NOTIFY` after its `COMMIT`: when a tolerated statement fails, the
-    /// commit before it stands, nothing is thrown, the error is kept, and the next
-    /// pipeline starts without it.
+    /// The writer's `NOTIFY` after its `COMMIT`: when the tolerated statement fails, the
+    /// commit before it stands, nothing is thrown, the error is returned, and a pipeline
+    /// whose tolerated statement is answered returns none.
     @Test func aToleratedStatementsFailureLeavesTheCommitBeforeItStanding() throws {
         connection.begin([Connection.Statement(sql: "BEGIN")])
-        let results = try connection.pipeline([
-            Connection.Statement(sql: "INSERT INTO t VALUES ($1)", values: [.integer(1)]),
-            Connection.Statement(sql: "COMMIT"),
-            Connection.Statement(sql: "SELECT 1 / $1", values: [.integer(0)], tolerated: true),  // division by zero
-        ])
+        let (results, toleratedError) = try connection.pipeline(
+            [Connection.Statement(sql: "INSERT INTO t VALUES ($1)", values: [.integer(1)]), Connection.Statement(sql: "COMMIT")],
+            tolerating: Connection.Statement(sql: "SELECT 1 / $1", values: [.integer(0)]))  // division by zero
         #expect(results.count == 2)
         #expect(results[1].commandTag == "COMMIT")
-        #expect(connection.toleratedError?.sqlState == "22012")
+        #expect(toleratedError?.sqlState == "22012")
         #expect(!connection.inTransaction)
         #expect(try count() == 1)
-        #expect(connection.toleratedError == nil)
         // Answered, it is a result like any other.
-        let answered = try connection.pipeline([Connection.Statement(sql: "SELECT 1 / $1", values: [.integer(1)], tolerated: true)])
-        #expect(answered.count == 1 && answered[0].int(0, 0) == 1)
+        let answered = try connection.pipeline([], tolerating: Connection.Statement(sql: "SELECT 1 / $1", values: [.integer(1)]))
+        #expect(answered.toleratedError == nil)
+        #expect(answered.results.count == 1 && answered.results[0].int(0, 0) == 1)
     }
 
     /// What a failover does to a connection between two batches: the next pipeline fails as
