@@ -43,6 +43,10 @@ import Testing
         let killed = instances[0]
         let killedPID = killed.child.process.processIdentifier
         // What the killed instance held when it died: the only messages that may go out twice.
+        // Read while it is stopped, before the kill: once it is dead, a survivor's look at
+        // the instances (every 3 s) may take its messages over at any moment, deleting the
+        // row this joins (a run read nothing held and failed). A stopped process claims,
+        // sends and records nothing more, and is not yet taken for dead.
         let inFlight = Mutex(Set<Int>())
         let holding = """
             SELECT m.id FROM messages m JOIN instances i ON i.id = m.lease_owner WHERE m.status = 'sending' AND i.pid = \(killedPID)
@@ -51,9 +55,10 @@ import Testing
         // the first delivery is still being answered.
         let acknowledged = sender.send(count: total, concurrency: 32, twice: 150) { sent in
             guard sent == total / 2 else { return }
-            kill(killedPID, SIGKILL)
+            kill(killedPID, SIGSTOP)
             let ids = (try? server.psql(holding, database: database))?.split(separator: "\n").compactMap { Int($0) } ?? []
             inFlight.withLock { $0 = Set(ids) }
+            kill(killedPID, SIGKILL)
         }
         _ = killed.child.wait()
         #expect(acknowledged.count == total)  // the sender moves on to another instance, as Svix retries
