@@ -161,6 +161,11 @@ public final class PostgresStore: MessageStoreBackend, StoreHealthSource {
         listener.add(wake)
     }
 
+    /// Each batch of the writer that stores new messages claims for `along`'s engine too.
+    public func claimAlongWithNewMessages(_ along: ClaimAlong) {
+        writer.claimAlong(along)
+    }
+
     // MARK: MessageLog
 
     public func messages(matching filter: MessageFilter) throws(StoreError) -> [MessageRecord] {

@@ -43,10 +43,13 @@ final class WriteContext {
     }
 
     /// Whether the commit announces work, given how many new messages this process's idle
-    /// workers can start (nil: no engine here, announce everything).
-    func announces(spareWorkers: () -> Int?) -> Bool {
+    /// workers can start (nil: no engine here, announce everything), or what the claim along
+    /// with them took for this process (``ClaimAlong``): then only a full claim, which may
+    /// have left some, is announced.
+    func announces(spareWorkers: () -> Int?, claimedAlong: (claimed: Int, requested: Int)?) -> Bool {
         if wakesWorkers { return true }
         guard newMessages > 0 else { return false }
+        if let claimedAlong { return claimedAlong.claimed >= claimedAlong.requested }
         guard let spare = spareWorkers() else { return true }
         return newMessages > spare
     }

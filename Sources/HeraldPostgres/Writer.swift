@@ -7,8 +7,10 @@ import HeraldCore
 /// does not undo the others); the history rows of the whole batch are written at its end,
 /// in one statement that keeps their ids readable in order across instances (``History``),
 /// then one commit (`synchronous_commit` on) makes everything durable and every caller is
-/// answered; a `NOTIFY` follows the commit when work became due (new messages: only those
-/// this process's idle workers cannot start, see ``SpareWorkers``). `BEGIN` goes in the
+/// answered; a batch that stored new messages also claims for this process's engine
+/// (``ClaimAlong``: they are leased in the commit that stores them); a `NOTIFY` follows the
+/// commit when work became due (new messages: only those this process does not take, see
+/// ``LocalEngine``). `BEGIN` goes in the
 /// round trip of the batch's first statement, and the history, the `COMMIT` and the
 /// `NOTIFY` in one more (libpq's pipeline mode). A lost connection fails the batch
 /// (nothing of it is kept) and is opened again with backoff; while the database is down,
@@ -30,7 +32,7 @@ final class Writer: Sendable {
     ]
     private let queue = JobQueue<WriteJob>()
     private let tracker: StoreHealthTracker
-    private let spare = SpareWorkers()
+    private let engine = LocalEngine()
 
     /// What the last commits left: failing while the database cannot be reached or refuses
     /// the batch (a lock not had in time, a lack of resources), ok again after a commit.
@@ -43,7 +45,7 @@ final class Writer: Sendable {
         prepare: @escaping @Sendable (Connection) throws(PostgresError) -> Void) throws(PostgresError) {
         let opened = Outcome<Void>()
         tracker = StoreHealthTracker(logger: logger)
-        let (queue, tracker, spare) = (self.queue, self.tracker, self.spare)
+        let (queue, tracker, engine) = (self.queue, self.tracker, self.engine)
         startThread(named: "herald-pg-write") {
             let link = Link(target: target, role: "writer", logger: logger, prepare: prepare)
             do {
@@ -53,7 +55,7 @@ final class Writer: Sendable {
                 opened.set(.failure(error))
                 return
             }
-            Writer.loop(link: link, queue: queue, tracker: tracker, spare: spare, logger: logger, maxBatch: maxBatch, linger: linger)
+            Writer.loop(link: link, queue: queue, tracker: tracker, engine: engine, logger: logger, maxBatch: maxBatch, linger: linger)
             link.close()
         }
         do {
@@ -88,7 +90,12 @@ final class Writer: Sendable {
 
     /// Asked at each commit that stored new messages whether to announce them.
     func spareWorkers(_ provider: @escaping @Sendable () -> Int) {
-        spare.set(provider)
+        engine.setSpareWorkers(provider)
+    }
+
+    /// From now on, each batch that stores new messages claims for this process's engine.
+    func claimAlong(_ along: ClaimAlong) {
+        engine.setAlong(along)
     }
 
     /// The most jobs one transaction has held so far.
@@ -101,11 +108,11 @@ final class Writer: Sendable {
     }
 
     private static func loop(
-        link: Link, queue: JobQueue<WriteJob>, tracker: StoreHealthTracker, spare: SpareWorkers, logger: Logger,
+        link: Link, queue: JobQueue<WriteJob>, tracker: StoreHealthTracker, engine: LocalEngine, logger: Logger,
         maxBatch: Int, linger: TimeInterval
     ) {
         while let batch = queue.nextBatch(limit: maxBatch, linger: linger, enough: maxBatch) {
-            let outcomes = run(batch, link: link, spare: spare, logger: logger)
+            let outcomes = run(batch, link: link, engine: engine, logger: logger)
             tracker.batchEnded(errors: outcomes.lazy.compactMap { outcome -> StoreError? in
                 guard case .failure(let error) = outcome else { return nil }
                 return PostgresError.storeError(error)
@@ -115,7 +122,7 @@ final class Writer: Sendable {
     }
 
     /// Runs a batch in one transaction and returns each job's outcome.
-    private static func run(_ batch: [WriteJob], link: Link, spare: SpareWorkers, logger: Logger) -> [Swift.Result<Void, any Error>] {
+    private static func run(_ batch: [WriteJob], link: Link, engine: LocalEngine, logger: Logger) -> [Swift.Result<Void, any Error>] {
         // A connection that died while idle fails at the batch's first round trip (BEGIN goes
         // with its first statement). Until the COMMIT is sent nothing of the batch can have
         // been kept: open a new connection and run it again, once.
@@ -130,7 +137,7 @@ final class Writer: Sendable {
             var commitSent = false
             do {
                 connection.begin(opening)
-                return try runInTransaction(batch, connection: connection, spare: spare, logger: logger, commitSent: &commitSent)
+                return try runInTransaction(batch, connection: connection, engine: engine, logger: logger, commitSent: &commitSent)
             } catch {
                 // The connection failed, or the commit did: nothing of the batch is kept.
                 if !connection.isBroken { _ = try? connection.execute("ROLLBACK; " + History.releaseAfterFailure) }
@@ -142,19 +149,26 @@ final class Writer: Sendable {
         return Array(repeating: .failure(PostgresError.internalError("unreachable")), count: batch.count)
     }
 
-    /// Fast path: the whole batch in the open transaction. Jobs rarely fail; when one does,
-    /// the transaction is rolled back and the batch run again with a savepoint per job, so
-    /// that only the failing job is undone. Throws when the connection fails (the whole
-    /// batch is lost then).
+    /// Fast path: the whole batch in the open transaction (and the claim along with its new
+    /// messages). Jobs rarely fail; when one does, the transaction is rolled back and the
+    /// batch run again with a savepoint per job, so that only the failing job is undone (and
+    /// nothing is claimed along: the dispatcher claims). Throws when the connection fails
+    /// (the whole batch is lost then).
     private static func runInTransaction(
-        _ batch: [WriteJob], connection: Connection, spare: SpareWorkers, logger: Logger, commitSent: inout Bool
+        _ batch: [WriteJob], connection: Connection, engine: LocalEngine, logger: Logger, commitSent: inout Bool
     ) throws(PostgresError) -> [Swift.Result<Void, any Error>] {
         var context = WriteContext(connection: connection)
+        var along: (reservation: ClaimAlongReservation, claimed: [ClaimedMessage])?
         do {
             try WriteJob.run(batch, in: context)
-            try commit(context, spare: spare, logger: logger, commitSent: &commitSent)
+            along = try claimAlong(in: context, engine: engine)
+            try commit(context, engine: engine, along: along, logger: logger, commitSent: &commitSent)
+            // Before the batch's callers hear of it: intake's word to the engine then finds
+            // the message held already.
+            along?.reservation.finish(.success(along?.claimed ?? []))
             return Array(repeating: .success(()), count: batch.count)
         } catch {
+            along?.reservation.finish(.failure(PostgresError.storeError(error)))
             try rethrowIfFatal(error)
         }
         try connection.execute("ROLLBACK; " + History.releaseAfterFailure)
@@ -176,8 +190,26 @@ final class Writer: Sendable {
                 outcomes.append(.failure(error))
             }
         }
-        try commit(context, spare: spare, logger: logger, commitSent: &commitSent)
+        try commit(context, engine: engine, along: nil, logger: logger, commitSent: &commitSent)
         return outcomes
+    }
+
+    /// When the batch stored new messages and this process's engine takes some now: its
+    /// claim, in the batch's transaction. A failed claim fails the fast path (its
+    /// reservation finished with the error).
+    private static func claimAlong(
+        in context: WriteContext, engine: LocalEngine
+    ) throws -> (reservation: ClaimAlongReservation, claimed: [ClaimedMessage])? {
+        guard context.newMessages > 0, let along = engine.along, let reservation = ClaimAlongReservation(along) else { return nil }
+        do {
+            let claimed = try context.claimDue(
+                now: reservation.now, owner: along.owner, leaseUntil: reservation.leaseUntil, limit: reservation.requested,
+                maxAge: along.maxAge)
+            return (reservation, claimed)
+        } catch {
+            reservation.finish(.failure(PostgresError.storeError(error)))
+            throw error
+        }
     }
 
     /// A job's error that is the connection's or the server's (not the job's own) fails
@@ -197,12 +229,15 @@ final class Writer: Sendable {
     /// tolerated (``Connection/pipeline(_:tolerating:)``): when it fails (its queue full)
     /// the batch stands, committed, and the other instances find the work by their poll.
     private static func commit(
-        _ context: WriteContext, spare: SpareWorkers, logger: Logger, commitSent: inout Bool
+        _ context: WriteContext, engine: LocalEngine, along: (reservation: ClaimAlongReservation, claimed: [ClaimedMessage])?,
+        logger: Logger, commitSent: inout Bool
     ) throws(PostgresError) {
         var statements: [Connection.Statement] = []
         if !context.events.isEmpty { statements.append(Connection.Statement(sql: History.insert, values: History.insertParameters(context.events))) }
         statements.append(Connection.Statement(sql: "COMMIT"))
-        let notify = context.announces(spareWorkers: spare.callAsFunction) ? Connection.Statement(sql: "NOTIFY herald_work") : nil
+        let claimedAlong = along.map { (claimed: $0.claimed.count, requested: $0.reservation.requested) }
+        let announces = context.announces(spareWorkers: engine.spareWorkers, claimedAlong: claimedAlong)
+        let notify = announces ? Connection.Statement(sql: "NOTIFY herald_work") : nil
         commitSent = true
         let (results, unannounced) = try context.connection.pipeline(statements, tolerating: notify)
         if let unannounced {
@@ -215,27 +250,42 @@ final class Writer: Sendable {
     }
 }
 
-/// What this process's delivery engine says about its idle workers, for the writer to
-/// decide whether new messages are announced to the other instances: nil until an engine
-/// registers (a process without one announces everything). A plain property under a lock,
-/// not a `Mutex`: a closure read out of `Mutex.withLock`'s inout value is wrapped in a
-/// new reabstraction thunk and written back on every read, so each call went through all
-/// the earlier wrappers (ever slower, ever deeper: a stack overflow after enough commits).
-final class SpareWorkers: @unchecked Sendable {
+/// This process's delivery engine as the writer sees it: how many new messages its idle
+/// workers could start (nil until an engine registers: a process without one announces
+/// everything), for deciding whether new messages are announced to the other instances,
+/// and the claim to make for it along with new messages (``ClaimAlong``). Plain properties
+/// under a lock, not a `Mutex`: a closure read out of `Mutex.withLock`'s inout value is
+/// wrapped in a new reabstraction thunk and written back on every read, so each call went
+/// through all the earlier wrappers (ever slower, ever deeper: a stack overflow after
+/// enough commits).
+final class LocalEngine: @unchecked Sendable {
     private let lock = NSLock()
-    /// Guarded by `lock`.
+    /// Both guarded by `lock`.
     private var provider: (@Sendable () -> Int)?
+    private var claim: ClaimAlong?
 
-    func set(_ provider: @escaping @Sendable () -> Int) {
+    func setSpareWorkers(_ provider: @escaping @Sendable () -> Int) {
         lock.lock()
         self.provider = provider
         lock.unlock()
     }
 
-    func callAsFunction() -> Int? {
+    func setAlong(_ along: ClaimAlong) {
+        lock.lock()
+        claim = along
+        lock.unlock()
+    }
+
+    func spareWorkers() -> Int? {
         lock.lock()
         let provider = self.provider
         lock.unlock()
         return provider?()
+    }
+
+    var along: ClaimAlong? {
+        lock.lock()
+        defer { lock.unlock() }
+        return claim
     }
 }

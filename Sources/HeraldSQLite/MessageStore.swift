@@ -11,6 +11,9 @@ final class MessageStore {
     private var companions: [(suffix: String, identity: FileIdentity)] = []
     /// What the check at open found (nil: a new store, or opened read-only).
     private(set) var openCheck: StoreCheck.Report?
+    /// New queued messages stored since the writer last reset it (at each transaction's
+    /// start): a batch that stored some claims along with them (``ClaimAlong``).
+    var newQueued = 0
 
     /// Opens the store at `path`, creating the folder (0700), the file (0600, whole: see
     /// ``create(at:)``) and the schema as needed. An existing file is checked first
@@ -121,6 +124,7 @@ final class MessageStore {
         let id = connection.lastInsertRowID
         try connection.run("INSERT INTO payloads (message_id, body) VALUES (?, ?)", [.integer(id), .blob(payload)])
         try recordEvent(messageID: id, status: draft.status, detail: draft.reason, at: now)
+        if draft.status == .queued { newQueued += 1 }
         return InsertOutcome(id: id, status: draft.status, duplicate: false)
     }
 

@@ -127,6 +127,11 @@ public final class SQLiteStore: MessageStoreBackend, StoreHealthSource {
     /// on the same file are found by the engine's poll.
     public func onWorkQueued(spareWorkers: @escaping @Sendable () -> Int, _ wake: @escaping @Sendable () -> Void) {}
 
+    /// Each batch of the writer that stores new messages claims for `along`'s engine too.
+    public func claimAlongWithNewMessages(_ along: ClaimAlong) {
+        writer.claimAlong(along)
+    }
+
     // MARK: MessageLog
 
     public func messages(matching filter: MessageFilter) throws(StoreError) -> [MessageRecord] {

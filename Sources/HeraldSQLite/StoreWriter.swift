@@ -5,7 +5,8 @@ import Synchronization
 /// Owns a ``MessageStore`` on one dedicated thread and runs write jobs with group commit:
 /// every job waiting when the thread comes round runs in one transaction (if one fails, the
 /// batch is run again with a savepoint per job, so it does not undo the others), then one
-/// commit makes them all durable, then every caller is answered. Callers never wait on Swift's cooperative pool:
+/// commit makes them all durable, then every caller is answered. A batch that stored new
+/// messages also claims for this process's engine (``ClaimAlong``). Callers never wait on Swift's cooperative pool:
 /// the blocking entry point is for C threads (the HTTP server's), the async one suspends.
 final class StoreWriter: Sendable {
     private final class Job: @unchecked Sendable {
@@ -32,6 +33,7 @@ final class StoreWriter: Sendable {
     private let closed = Outcome<Void>()
     private let logger: Logger
     let maxBatch: Int
+    private let engine = AlongHolder()
 
     /// Opens the store at `path` on a new thread. Throws if it cannot be opened.
     init(path: String, logger: Logger = .disabled, maxBatch: Int = 1024) throws {
@@ -40,7 +42,7 @@ final class StoreWriter: Sendable {
         let opened = Outcome<Void>()
         tracker = StoreHealthTracker(logger: logger)
         let queue = self.queue
-        let (tracker, largest) = (self.tracker, self.largestWriteBatch)
+        let (tracker, largest, engine) = (self.tracker, self.largestWriteBatch, self.engine)
         let closed = self.closed
         startThread(named: "herald-store") { [logger, maxBatch] in
             let store: MessageStore
@@ -64,7 +66,7 @@ final class StoreWriter: Sendable {
                 closed.set(.success(()))
                 return
             }
-            StoreWriter.loop(store: store, queue: queue, tracker: tracker, largest: largest, logger: logger, maxBatch: maxBatch)
+            StoreWriter.loop(store: store, queue: queue, tracker: tracker, largest: largest, engine: engine, logger: logger, maxBatch: maxBatch)
             closed.set(.success(()))
         }
         try opened.wait().get()
@@ -101,6 +103,11 @@ final class StoreWriter: Sendable {
         }))
     }
 
+    /// From now on, each batch that stores new messages claims for this process's engine.
+    func claimAlong(_ along: ClaimAlong) {
+        engine.set(along)
+    }
+
     /// The most write jobs one transaction has held so far.
     var largestBatch: Int { largestWriteBatch.value.load(ordering: .relaxed) }
 
@@ -121,7 +128,8 @@ final class StoreWriter: Sendable {
     }
 
     private static func loop(
-        store: MessageStore, queue: JobQueue<Job>, tracker: StoreHealthTracker, largest: Largest, logger: Logger, maxBatch: Int
+        store: MessageStore, queue: JobQueue<Job>, tracker: StoreHealthTracker, largest: Largest, engine: AlongHolder, logger: Logger,
+        maxBatch: Int
     ) {
         while let taken = queue.nextBatch(limit: maxBatch) {
             let lost = tracker.isLost
@@ -143,13 +151,17 @@ final class StoreWriter: Sendable {
             }
             largest.value.max(batch.count, ordering: .relaxed)
 
-            var outcomes = commit(batch, store: store, logger: logger)
+            var (outcomes, along) = commit(batch, store: store, engine: engine, logger: logger)
             // Only now may the callers hear that it is kept: the commit went into the file at
             // the configured path, not into one deleted or replaced under it.
             if let replaced = store.replacedFile() {
                 outcomes = Array(repeating: .failure(fileReplaced(store)), count: batch.count)
                 tracker.lost(code: "store_file_replaced", file: replaced)
+                along?.reservation.finish(.failure(SQLiteError.storeError(fileReplaced(store))))
             } else {
+                // Before the batch's callers hear of it: intake's word to the engine then
+                // finds the message held already.
+                along?.reservation.finish(.success(along?.claimed ?? []))
                 tracker.batchEnded(errors: outcomes.lazy.compactMap { outcome -> StoreError? in
                     guard case .failure(let error) = outcome else { return nil }
                     return SQLiteError.storeError(error)
@@ -162,15 +174,22 @@ final class StoreWriter: Sendable {
         store.close(logger: logger, checkpoint: !tracker.isLost)
     }
 
-    /// Runs a batch in one transaction and commits it: the fast path runs every job; when
-    /// one fails (rarely), the batch is rolled back and run again with a savepoint per job,
-    /// so that only the failing job is undone. Returns each job's outcome.
-    private static func commit(_ batch: [Job], store: MessageStore, logger: Logger) -> [Result<Void, any Error>] {
+    /// Runs a batch in one transaction and commits it: the fast path runs every job (and
+    /// the claim along with its new messages); when one fails (rarely), the batch is rolled
+    /// back and run again with a savepoint per job, so that only the failing job is undone
+    /// (and nothing is claimed along: the dispatcher claims). Returns each job's outcome,
+    /// and the claim along, committed, for the caller to hand over once the file is known
+    /// to be the right one.
+    private static func commit(
+        _ batch: [Job], store: MessageStore, engine: AlongHolder, logger: Logger
+    ) -> ([Result<Void, any Error>], (reservation: ClaimAlongReservation, claimed: [ClaimedMessage])?) {
         let connection = store.connection
         var outcomes: [Result<Void, any Error>] = []
         outcomes.reserveCapacity(batch.count)
+        var along: (reservation: ClaimAlongReservation, claimed: [ClaimedMessage])?
         do {
             try connection.run("BEGIN IMMEDIATE")
+            store.newQueued = 0
             var failed = false
             for job in batch {
                 do {
@@ -178,6 +197,16 @@ final class StoreWriter: Sendable {
                 } catch {
                     failed = true
                     break
+                }
+            }
+            if !failed, store.newQueued > 0, let claim = engine.along, let reservation = ClaimAlongReservation(claim) {
+                do {
+                    along = (reservation, try store.claimDue(
+                        now: reservation.now, owner: claim.owner, leaseUntil: reservation.leaseUntil, limit: reservation.requested,
+                        maxAge: claim.maxAge))
+                } catch {
+                    reservation.finish(.failure(SQLiteError.storeError(error)))
+                    failed = true
                 }
             }
             if failed {
@@ -203,13 +232,35 @@ final class StoreWriter: Sendable {
             try? connection.execute("ROLLBACK")
             logger.error("store commit failed", ["error": "\(error)", "batch.size": "\(batch.count)"])
             outcomes = Array(repeating: .failure(error), count: batch.count)
+            along?.reservation.finish(.failure(SQLiteError.storeError(error)))
+            along = nil
         }
-        return outcomes
+        return (outcomes, along)
     }
 
     private static func fileReplaced(_ store: MessageStore) -> SQLiteError {
         SQLiteError(
             code: SQLiteError.fileReplacedCode,
             message: "the database file at \(store.connection.path) is no longer the one open (deleted or replaced); restart to open it again")
+    }
+}
+
+/// The claim to make for this process's engine along with new messages (nil until an
+/// engine registers). Under a lock, not a `Mutex` (see PostgreSQL's `LocalEngine`).
+private final class AlongHolder: @unchecked Sendable {
+    private let lock = NSLock()
+    /// Guarded by `lock`.
+    private var claim: ClaimAlong?
+
+    func set(_ along: ClaimAlong) {
+        lock.lock()
+        claim = along
+        lock.unlock()
+    }
+
+    var along: ClaimAlong? {
+        lock.lock()
+        defer { lock.unlock() }
+        return claim
     }
 }

@@ -61,6 +61,9 @@ public final class FaultyQueue: DeliveryQueue {
     public func onWorkQueued(spareWorkers: @escaping @Sendable () -> Int, _ wake: @escaping @Sendable () -> Void) {
         base.onWorkQueued(spareWorkers: spareWorkers, wake)
     }
+    /// Not passed on: every claim goes through ``claim(upTo:owner:now:leaseUntil:maxAge:)``
+    /// and its gate (the dispatcher's path), none along with the base store's commits.
+    public func claimAlongWithNewMessages(_ along: ClaimAlong) {}
     public func register(_ instance: InstanceRecord) throws(StoreError) { try base.register(instance) }
     public func heartbeat(_ instanceID: String, at: Int64) throws(StoreError) { try base.heartbeat(instanceID, at: at) }
     public func deregister(_ instanceID: String) throws(StoreError) { try base.deregister(instanceID) }

@@ -53,6 +53,34 @@ import Testing
         #expect(machine.nextDispatch() == .claim(8))
     }
 
+    /// The store's claim along with new messages is reserved as the dispatcher's own: never
+    /// both in flight, the same chunking, and nothing while stopping.
+    @Test func aClaimAlongIsReservedAsTheDispatchersOwn() {
+        var machine = DispatchStateMachine(workers: 2)
+        #expect(machine.nextDispatch() == .claim(8))
+        _ = machine.claimed([], requested: 8)  // nothing due: no news now
+        #expect(!machine.hasNews)
+        #expect(machine.reserveClaim() == 8)
+        #expect(machine.claiming)
+        #expect(machine.nextDispatch() == .waitForCapacity)  // one claim at a time
+        #expect(machine.reserveClaim() == 0)
+        #expect(machine.claimed([Self.message(1), Self.message(2)], requested: 8).accepted == [1, 2])
+        #expect(machine.nextJob() == .run(Self.message(1)))
+        // Intake's word of a message the claim took is no news; of another one, it is.
+        machine.notify(newMessage: 2)
+        machine.notify(newMessage: 1)
+        #expect(!machine.hasNews)
+        #expect(machine.reserveClaim() == 6)  // 8 - 1 waiting - 1 busy, as a claim would take
+        machine.claimFailed()
+        #expect(!machine.claiming)
+        machine.notify(newMessage: 3)
+        #expect(machine.hasNews)
+        #expect(machine.nextDispatch() == .claim(6))
+        _ = machine.claimed([], requested: 6)
+        _ = machine.stop()
+        #expect(machine.reserveClaim() == 0)
+    }
+
     @Test func idleWorkersAreThoseWithNothingClaimedForThem() {
         var machine = DispatchStateMachine(workers: 3)
         #expect(machine.idleWorkers == 3)

@@ -47,11 +47,38 @@ extension DeliveryEngine {
             shared.unlock()
             return
         }
-        let outcome = shared.withLock { $0.claimed(claimed, requested: capacity) }
+        release(accept(claimed, requested: capacity), why: "claimed while stopping")
+    }
+
+    /// Hands what a claim returned to the workers; returns the leases to give back (claimed
+    /// while stopping).
+    private func accept(_ claimed: [ClaimedMessage], requested: Int) -> [Int64] {
+        let outcome = shared.withLock { $0.claimed(claimed, requested: requested) }
         for id in outcome.alreadyHeld {
             logger.warning("claimed a message this process already holds; not sending it twice", ["message.id": String(id)])
         }
-        release(outcome.release, why: "claimed while stopping")
+        return outcome.release
+    }
+
+    /// What the store's writer claimed for this engine in the transaction that stored new
+    /// messages (``ClaimAlong``); on the store's thread, which must not wait for a write.
+    func claimedAlong(_ result: Result<[ClaimedMessage], StoreError>, requested: Int) {
+        switch result {
+        case .success(let claimed):
+            let release = accept(claimed, requested: requested)
+            if !release.isEmpty { Thread { self.release(release, why: "claimed while stopping") }.start() }
+        case .failure:
+            // The transaction failed (its writer logged why): nothing was stored nor claimed.
+            shared.withLock { $0.claimFailed() }
+        }
+    }
+
+    /// The claim along with new messages, for the store (see ``ClaimAlong``).
+    var claimAlong: ClaimAlong {
+        ClaimAlong(
+            owner: owner, leaseMilliseconds: settings.leaseMilliseconds, now: { [time] in time.milliseconds() },
+            maxAge: settings.policy.maxAge(slug:), reserve: { [shared] in shared.withLock { $0.reserveClaim() } },
+            finish: { [weak self] result, requested in self?.claimedAlong(result, requested: requested) })
     }
 
     /// Milliseconds until the next message falls due (at most one second).

@@ -90,6 +90,8 @@ public final class DeliveryEngine: Sendable {
         }
         // Work another instance queued (a store shared between instances says so).
         queue.onWorkQueued(spareWorkers: { [shared] in shared.withLock { $0.idleWorkers } }) { [weak self] in self?.notify() }
+        // New messages this process stores are claimed for it in the commit that stores them.
+        queue.claimAlongWithNewMessages(claimAlong)
         // Names the kernel shows too (top -H, /proc), at most 15 characters.
         startThread(named: "herald-dispatch") { [self] in dispatch() }
         for index in 0..<settings.workers {
@@ -107,6 +109,11 @@ public final class DeliveryEngine: Sendable {
     /// New work may be due.
     public func notify() {
         shared.withLock { $0.notify() }
+    }
+
+    /// Intake stored message `id` (news unless it was claimed with its commit).
+    public func notify(newMessage id: Int64) {
+        shared.withLock { $0.notify(newMessage: id) }
     }
 
     /// Stops claiming, gives back claimed messages that no worker started, lets sends in

@@ -67,7 +67,7 @@ public final class Gateway {
         let verifier = WebhookVerifier(secrets: configuration.secrets, authenticator: OpenSSLAuthenticator())
         let intake = Intake(
             verifier: verifier, store: store, webhookPath: configuration.webhookPath, logger: logger, metrics: metrics,
-            onQueued: { engine.notify() })
+            onQueued: { engine.notify(newMessage: $0) })
         let health = HealthRoute(store: store)
         self.health = health
         let metricsRoute = MetricsRoute(metrics: metrics, backlog: store, logger: logger)

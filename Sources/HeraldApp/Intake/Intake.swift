@@ -11,12 +11,12 @@ public final class Intake: HTTPHandler {
     private let logger: Logger
     public let metrics: Metrics
     private let now: @Sendable () -> Int64
-    /// Told after a new queued message is durable (the delivery engine listens).
-    private let onQueued: @Sendable () -> Void
+    /// Told the id of each new queued message once it is durable (the delivery engine listens).
+    private let onQueued: @Sendable (Int64) -> Void
 
     public init(
         verifier: WebhookVerifier, store: any IntakeStore, webhookPath: String, logger: Logger, metrics: Metrics = Metrics(),
-        now: @escaping @Sendable () -> Int64 = Clock.nowMilliseconds, onQueued: @escaping @Sendable () -> Void = {}
+        now: @escaping @Sendable () -> Int64 = Clock.nowMilliseconds, onQueued: @escaping @Sendable (Int64) -> Void = { _ in }
     ) {
         self.onQueued = onQueued
         self.verifier = verifier
@@ -79,7 +79,7 @@ public final class Intake: HTTPHandler {
     }
 
     private func stored(_ outcome: InsertOutcome, draft: MessageDraft, webhookID: String) -> HTTPResponse {
-        if !outcome.duplicate && outcome.status == .queued { onQueued() }
+        if !outcome.duplicate && outcome.status == .queued { onQueued(outcome.id) }
         metrics.countWebhook(outcome.duplicate ? "duplicate" : outcome.status.rawValue)
         if logger.level <= .warning {
             var metadata: Logger.Metadata = [

@@ -84,6 +84,23 @@ public struct DispatchStateMachine: Sendable {
         notified = true
     }
 
+    /// Intake stored message `id`: news, unless the claim along with its commit took it
+    /// already (this process holds it; a claim now would find nothing new).
+    public mutating func notify(newMessage id: Int64) {
+        if !held.contains(id) { notified = true }
+    }
+
+    /// A claim the store makes for this process in the transaction that stores new messages
+    /// (see ``ClaimAlong``): reserved as the dispatcher's own claim would be, so that the two
+    /// are never in flight together. How many to claim; when more than none, ``claimed(_:requested:)``
+    /// or ``claimFailed()`` follows.
+    public mutating func reserveClaim() -> Int {
+        guard !stopping else { return 0 }
+        let count = claimable
+        if count > 0 { claiming = true }
+        return max(count, 0)
+    }
+
     /// What to do with what a claim returned.
     public struct ClaimOutcome: Sendable, Equatable {
         /// Queued for the workers.

@@ -47,6 +47,11 @@ public protocol DeliveryQueue: Sendable {
     /// taken over) is always announced, and so is everything a process without an engine
     /// stores (`--no-delivery`, the CLI).
     func onWorkQueued(spareWorkers: @escaping @Sendable () -> Int, _ wake: @escaping @Sendable () -> Void)
+
+    /// From now on, every transaction of this process that stores new messages also claims
+    /// for its engine (``ClaimAlong``), so that they are leased in the commit that stores
+    /// them. The dispatcher still claims everything else (retries, other instances' work).
+    func claimAlongWithNewMessages(_ along: ClaimAlong)
 }
 
 extension DeliveryQueue {
