@@ -64,7 +64,12 @@ start() {
   done
   for port in ${ports//,/ }; do wait_port "$port"; done  # all started at once
 }
-stop() { kill "${here_pids[@]}" 2>/dev/null; wait "${here_pids[@]}" 2>/dev/null || true; }
+# Stops the instances, then writes out what the setup left in the page cache, so that the
+# kernel does not write it back (with fsyncs of its own) during the next setup's run.
+stop() { kill "${here_pids[@]}" 2>/dev/null; wait "${here_pids[@]}" 2>/dev/null || true; sync; }
+# The setups of a round: SQLite first (the base of the ratios), then PostgreSQL's two in
+# the order the round's number picks, so that neither always runs first after SQLite.
+setups() { if [ $(( $1 % 2 )) -eq 1 ]; then echo sqlite:1 postgres:1 postgres:3; else echo sqlite:1 postgres:3 postgres:1; fi; }
 count() {  # QUERY on the current store
   if [[ "$db" == /* ]]; then sqlite3 "$db" "$1"; else sql -d "$db" -c "$1"; fi
 }
@@ -96,7 +101,7 @@ for round in $(seq 1 "$rounds"); do
   # Intake: store and acknowledge only.
   serve_env=() serve_flags=(--no-delivery)
   for connections in 16 128; do
-    for setup in sqlite:1 postgres:1 postgres:3; do
+    for setup in $(setups "$round"); do
       system=${setup%:*} instances=${setup#*:}
       start "$system" "$instances"
       "$load" --ports "$ports" --secret $secret --body "$body" --connections $connections --seconds "$seconds" \
@@ -112,7 +117,7 @@ print(json.dumps(r))" | tee -a "$out"
   # Delivery of a backlog: 30,000 messages stored by one instance that does not deliver,
   # then sent by the instances (started together, as every start here), timed from the
   # first attempt to the end of the last: claims, sends and records only.
-  for setup in sqlite:1 postgres:1 postgres:3; do
+  for setup in $(setups "$round"); do
     system=${setup%:*} instances=${setup#*:}
     serve_env=() serve_flags=(--no-delivery)
     start "$system" 1
@@ -142,7 +147,7 @@ print(json.dumps({'kind': 'backlog', 'system': '$system', 'instances': $instance
   done
   # Webhook to sent: webhooks as fast as 16 connections go, while the instances send them on.
   serve_env=(HERALD_WORKERS=8 "HERALD_SMTP_URL=smtp://127.0.0.1:12525/bench.local?disable_starttls=true") serve_flags=()
-  for setup in sqlite:1 postgres:1 postgres:3; do
+  for setup in $(setups "$round"); do
     system=${setup%:*} instances=${setup#*:}
     start "$system" "$instances"
     "$load" --ports "$ports" --secret $secret --body "$body" --connections 16 --seconds "$seconds" --warmup 0 \

@@ -40,10 +40,11 @@ public protocol DeliveryQueue: Sendable {
     ///
     /// `spareWorkers` says how many new messages this process could start at once (its idle
     /// workers). New messages this process stored are announced to the other instances only
-    /// when one commit holds more of them than that: intake tells this process's engine
-    /// itself, and instances racing it for each message it is about to start would each
-    /// claim, send and record in smaller batches (under load the same work cost more
-    /// transactions and CPU). Work made due otherwise (a requeue, leases given back or
+    /// when one commit holds more of them than that, or, when the commit claimed along with
+    /// them (``claimAlongWithNewMessages(_:)``), only when that claim came back full: this
+    /// process starts the rest itself, and instances racing it for each message it is about
+    /// to start would each claim, send and record in smaller batches (under load the same
+    /// work cost more transactions and CPU). Work made due otherwise (a requeue, leases given back or
     /// taken over) is always announced, and so is everything a process without an engine
     /// stores (`--no-delivery`, the CLI).
     func onWorkQueued(spareWorkers: @escaping @Sendable () -> Int, _ wake: @escaping @Sendable () -> Void)
