@@ -65,6 +65,16 @@ extension DeliveryEngine {
     func claimedAlong(_ result: Result<[ClaimedMessage], StoreError>, requested: Int) {
         switch result {
         case .success(let claimed):
+            // Stopping: nobody sends them. Given back off the store's thread (a release is a
+            // write) before the claim counts as finished, so that stop() waits for it and the
+            // store is still open (a lease left behind would hold them for its 30 s).
+            if !claimed.isEmpty && shared.withLock({ $0.stopping }) {
+                Thread {
+                    self.release(claimed.map(\.id), why: "claimed while stopping")
+                    _ = self.accept([], requested: requested)
+                }.start()
+                return
+            }
             let release = accept(claimed, requested: requested)
             if !release.isEmpty { Thread { self.release(release, why: "claimed while stopping") }.start() }
         case .failure:
