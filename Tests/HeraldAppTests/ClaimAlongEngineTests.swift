@@ -49,17 +49,14 @@ final class ClaimCountingQueue: DeliveryQueue {
     /// intake's word of it finds the engine holding it already.
     @Test(arguments: TestBackend.allCases)
     func aMessageStoredWhileTheEngineIsIdleIsSentWithoutAClaimOfItsOwn(_ backend: TestBackend) throws {
-        let folder = try temporaryFolder()
-        let store = try StoreFactory.open(try DatabaseLocation(parsing: try backend.database(in: folder)))
+        var counting: ClaimCountingQueue?
+        let setup = try EngineOnStore(backend, workers: 2) { store in
+            counting = ClaimCountingQueue(store)
+            return counting!
+        }
+        let (store, engine, script) = (setup.store, setup.engine, setup.script)
+        let queue = try #require(counting)
         defer { store.close() }
-        let queue = ClaimCountingQueue(store)
-        let script = ScriptedTransport.Script([.delivered(providerID: nil, code: 250)])
-        var settings = DeliveryEngine.Settings()
-        settings.workers = 2
-        let engine = DeliveryEngine(
-            queue: queue, templates: TemplateStore(root: folder.appendingPathComponent("templates").path), settings: settings,
-            logger: .disabled, makeSender: { _ in ScriptedTransport(script) })
-        try engine.start()
         defer { engine.stop() }
         // The dispatcher's first look (nothing due) settles.
         try waitUntil { queue.claims.withLock { $0 } >= 1 }
@@ -81,6 +78,26 @@ final class ClaimCountingQueue: DeliveryQueue {
         // be its claims for each message.
         let polls = Int(Date().timeIntervalSince(started)) + 2
         #expect(queue.claims.withLock { $0 } - before <= min(polls, 9))
+    }
+}
+
+/// A new store of a backend and a started engine on it (through the queue `wrap` makes of
+/// it), sending with a script that delivers everything.
+struct EngineOnStore {
+    let store: any ClosableStore
+    let engine: DeliveryEngine
+    let script = ScriptedTransport.Script([.delivered(providerID: nil, code: 250)])
+
+    init(_ backend: TestBackend, workers: Int, queue wrap: (any ClosableStore) -> any DeliveryQueue = { $0 }) throws {
+        let folder = try temporaryFolder()
+        store = try StoreFactory.open(try DatabaseLocation(parsing: try backend.database(in: folder)))
+        var settings = DeliveryEngine.Settings()
+        settings.workers = workers
+        let script = self.script
+        engine = DeliveryEngine(
+            queue: wrap(store), templates: TemplateStore(root: folder.appendingPathComponent("templates").path), settings: settings,
+            logger: .disabled, makeSender: { _ in ScriptedTransport(script) })
+        try engine.start()
     }
 }
 

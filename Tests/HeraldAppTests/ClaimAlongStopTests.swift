@@ -10,16 +10,9 @@ import Testing
     /// closed right after it), not left leased to an instance that is gone.
     @Test(arguments: TestBackend.allCases)
     func aClaimAlongThatLandsWhileStoppingIsGivenBackBeforeStopReturns(_ backend: TestBackend) throws {
-        let folder = try temporaryFolder()
-        let store = try StoreFactory.open(try DatabaseLocation(parsing: try backend.database(in: folder)))
+        let setup = try EngineOnStore(backend, workers: 1)
+        let (store, engine, script) = (setup.store, setup.engine, setup.script)
         defer { store.close() }
-        let script = ScriptedTransport.Script([.delivered(providerID: nil, code: 250)])
-        var settings = DeliveryEngine.Settings()
-        settings.workers = 1
-        let engine = DeliveryEngine(
-            queue: store, templates: TemplateStore(root: folder.appendingPathComponent("templates").path), settings: settings,
-            logger: .disabled, makeSender: { _ in ScriptedTransport(script) })
-        try engine.start()
         Thread.sleep(forTimeInterval: 0.1)  // the dispatcher's first look (nothing due) settles
         // As a writer does before its commit: the engine's claim is then in flight.
         let along = engine.claimAlong
