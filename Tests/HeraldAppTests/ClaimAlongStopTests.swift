@@ -13,10 +13,14 @@ import Testing
         let setup = try EngineOnStore(backend, workers: 1)
         let (store, engine, script) = (setup.store, setup.engine, setup.script)
         defer { store.close() }
-        Thread.sleep(forTimeInterval: 0.1)  // the dispatcher's first look (nothing due) settles
-        // As a writer does before its commit: the engine's claim is then in flight.
+        // As a writer does before its commit: the engine's claim is then in flight (once the
+        // dispatcher's first look, which finds nothing due, has come back).
         let along = engine.claimAlong
-        let requested = along.reserve()
+        var requested = 0
+        try waitUntil {
+            requested = along.reserve()
+            return requested > 0
+        }
         #expect(requested == 4)
         let body = try freshFixture("email.created")
         guard case .record(let draft) = ClerkEvent.decide(body: body) else { throw CommandError("not a message") }
