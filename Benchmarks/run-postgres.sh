@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # PostgreSQL beside SQLite, in one run on this machine: durable intake (events/s at 16 and
 # 128 connections, herald serve --no-delivery), delivery of a backlog (30,000 messages
-# stored first, then sent to postfix's smtp-sink by the instances, 8 workers each) and
+# stored first, then sent to postfix's smtp-sink by the instances, 8 workers each),
 # webhook to sent (messages/s while 16 connections of webhooks arrive at the same time)
-# for SQLite (one instance), PostgreSQL with one instance, and PostgreSQL with three
+# and the wait from a webhook to its attempt at a steady 200 webhooks/s, for SQLite (one
+# instance), PostgreSQL with one instance, and PostgreSQL with three
 # instances on one database (the load spread over them). PostgreSQL runs here, on the
 # same two cores, with its defaults (fsync on; Herald commits with synchronous_commit on).
 # Writes results/postgres-<time>.json and prints medians with the ratios.
@@ -165,6 +166,25 @@ r.update({'kind': 'delivery', 'system': '$system', 'instances': $instances, 'rou
           'webhooks_per_s': r['rps'], 'messages_per_s': round(sent * 1000 / max(last - first, 1))})
 print(json.dumps(r))" | tee -a "$out"
   done
+  # Steady: 200 webhooks/s (8 connections), from each webhook's arrival to the start of
+  # its attempt (milliseconds, as the store records them).
+  for setup in $(setups "$round"); do
+    system=${setup%:*} instances=${setup#*:}
+    start "$system" "$instances"
+    "$load" --ports "$ports" --secret $secret --body "$body" --connections 8 --rate 200 --seconds "$seconds" --warmup 0 \
+      --max-requests 150000 --label "$system-$instances" > "$work/load.json"
+    drained
+    stop
+    count "SELECT a.started_at - m.created_at FROM messages m JOIN attempts a ON a.message_id = m.id AND a.outcome = 'delivered'" \
+      > "$work/latency.txt"
+    python3 -c "
+import json; r = json.load(open('$work/load.json'))
+waits = sorted(int(x) for x in open('$work/latency.txt') if x.strip())
+at = lambda q: waits[min(int(len(waits) * q), len(waits) - 1)] if waits else -1
+r.update({'kind': 'steady', 'system': '$system', 'instances': $instances, 'round': $round, 'sent': len(waits),
+          'to_attempt_p50_ms': at(0.5), 'to_attempt_p90_ms': at(0.9), 'to_attempt_p99_ms': at(0.99)})
+print(json.dumps(r))" | tee -a "$out"
+  done
 done
 
 python3 - "$out" <<'PY'
@@ -201,5 +221,11 @@ for setup in setups:
     if not rs: continue
     m = lambda k: statistics.median(r[k] for r in rs)
     print(f"{setup[0]:>8} x{setup[1]}  {m('messages_per_s'):>10.0f}  {ratio('delivery', 'messages_per_s', setup):>7.2f}x  {m('webhooks_per_s'):>10.0f}  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}")
+print("steady 200/s   to attempt p50 / p90 / p99 ms   2xx p50 / p99 ms  sent/round")
+for setup in setups:
+    rs = pick("steady", *setup)
+    if not rs: continue
+    m = lambda k: statistics.median(r[k] for r in rs)
+    print(f"{setup[0]:>8} x{setup[1]}  {m('to_attempt_p50_ms'):>8.0f} / {m('to_attempt_p90_ms'):.0f} / {m('to_attempt_p99_ms'):.0f}  {m('p50_ms'):>12.2f} / {m('p99_ms'):.2f}  {m('sent'):>10.0f}")
 PY
 echo "results: $out"
