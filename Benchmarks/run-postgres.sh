@@ -198,34 +198,27 @@ def ratio(kind, key, setup, **match):
     base = {r["round"]: r[key] for r in pick(kind, "sqlite", 1, **match)}
     values = [r[key] / base[r["round"]] for r in pick(kind, *setup, **match) if base.get(r["round"])]
     return statistics.median(values) if values else float("nan")
+def medians(kind, **match):
+    """Each setup that ran `kind`, its rows, and the median of a key over them."""
+    for setup in setups:
+        rs = pick(kind, *setup, **match)
+        if rs: yield setup, rs, (lambda k, rs=rs: statistics.median(r[k] for r in rs))
 print("\nmedians over the rounds (each round runs every setup back to back); ratios to SQLite in the same round")
 print("intake          connections  events/s  / SQLite  p50 ms  p99 ms  errors  rows ok")
 for c in (16, 128):
-    for setup in setups:
-        rs = pick("intake", *setup, connections=c)
-        if not rs: continue
-        m = lambda k: statistics.median(r[k] for r in rs)
+    for setup, rs, m in medians("intake", connections=c):
         ok = all(r["rows"] >= r["requests"] for r in rs)
         print(f"{setup[0]:>8} x{setup[1]}  {c:>11}  {m('rps'):>8.0f}  {ratio('intake', 'rps', setup, connections=c):>7.2f}x  {m('p50_ms'):>6.2f}  {m('p99_ms'):>6.2f}  {sum(r['errors'] for r in rs):>6}  {ok}")
 print("backlog         messages/s  / SQLite  / one PG  sent/round  not sent  autovacuums")
-for setup in setups:
-    rs = pick("backlog", *setup)
-    if not rs: continue
-    m = lambda k: statistics.median(r[k] for r in rs)
-    one = {r["round"]: r["messages_per_s"] for r in pick("backlog", "postgres", 1)}
+one = {r["round"]: r["messages_per_s"] for r in pick("backlog", "postgres", 1)}
+for setup, rs, m in medians("backlog"):
     per_one = statistics.median(r["messages_per_s"] / one[r["round"]] for r in rs if one.get(r["round"])) if setup[0] == "postgres" else float("nan")
     print(f"{setup[0]:>8} x{setup[1]}  {m('messages_per_s'):>10.0f}  {ratio('backlog', 'messages_per_s', setup):>7.2f}x  {per_one:>6.2f}x  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}  {sum(r.get('autovacuums', 0) for r in rs):>11}")
 print("webhook to sent messages/s  / SQLite  webhooks/s  sent/round  not sent")
-for setup in setups:
-    rs = pick("delivery", *setup)
-    if not rs: continue
-    m = lambda k: statistics.median(r[k] for r in rs)
+for setup, rs, m in medians("delivery"):
     print(f"{setup[0]:>8} x{setup[1]}  {m('messages_per_s'):>10.0f}  {ratio('delivery', 'messages_per_s', setup):>7.2f}x  {m('webhooks_per_s'):>10.0f}  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}")
 print("steady 200/s   to attempt p50 / p90 / p99 ms   2xx p50 / p99 ms  sent/round")
-for setup in setups:
-    rs = pick("steady", *setup)
-    if not rs: continue
-    m = lambda k: statistics.median(r[k] for r in rs)
+for setup, rs, m in medians("steady"):
     print(f"{setup[0]:>8} x{setup[1]}  {m('to_attempt_p50_ms'):>8.0f} / {m('to_attempt_p90_ms'):.0f} / {m('to_attempt_p99_ms'):.0f}  {m('p50_ms'):>12.2f} / {m('p99_ms'):.2f}  {m('sent'):>10.0f}")
 PY
 echo "results: $out"
