@@ -6,8 +6,9 @@ import Synchronization
 /// every job waiting when the thread comes round runs in one transaction (if one fails, the
 /// batch is run again with a savepoint per job, so it does not undo the others), then one
 /// commit makes them all durable, then every caller is answered. A batch that stored new
-/// messages also claims for this process's engine (``ClaimAlong``). Callers never wait on Swift's cooperative pool:
-/// the blocking entry point is for C threads (the HTTP server's), the async one suspends.
+/// messages also claims for this process's engine (``ClaimAlong``). Callers never wait on
+/// Swift's cooperative pool: the blocking entry point is for C threads (the HTTP server's),
+/// the async one suspends.
 final class StoreWriter: Sendable {
     private final class Job: @unchecked Sendable {
         // Touched only by the writer thread between submission and completion.
