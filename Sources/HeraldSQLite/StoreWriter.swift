@@ -245,23 +245,3 @@ final class StoreWriter: Sendable {
             message: "the database file at \(store.connection.path) is no longer the one open (deleted or replaced); restart to open it again")
     }
 }
-
-/// The claim to make for this process's engine along with new messages (nil until an
-/// engine registers). Under a lock, not a `Mutex` (see PostgreSQL's `LocalEngine`).
-private final class AlongHolder: @unchecked Sendable {
-    private let lock = NSLock()
-    /// Guarded by `lock`.
-    private var claim: ClaimAlong?
-
-    func set(_ along: ClaimAlong) {
-        lock.lock()
-        claim = along
-        lock.unlock()
-    }
-
-    var along: ClaimAlong? {
-        lock.lock()
-        defer { lock.unlock() }
-        return claim
-    }
-}
