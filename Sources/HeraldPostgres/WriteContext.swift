@@ -46,10 +46,10 @@ final class WriteContext {
     /// workers can start (nil: no engine here, announce everything), or what the claim along
     /// with them took for this process (``ClaimAlong``): then only a full claim, which may
     /// have left some, is announced.
-    func announces(spareWorkers: () -> Int?, claimedAlong: (claimed: Int, requested: Int)?) -> Bool {
+    func announces(spareWorkers: () -> Int?, along: ClaimAlongReservation?) -> Bool {
         if wakesWorkers { return true }
         guard newMessages > 0 else { return false }
-        if let claimedAlong { return claimedAlong.claimed >= claimedAlong.requested }
+        if let along { return along.cameBackFull }
         guard let spare = spareWorkers() else { return true }
         return newMessages > spare
     }

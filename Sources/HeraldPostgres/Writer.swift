@@ -95,7 +95,7 @@ final class Writer: Sendable {
 
     /// From now on, each batch that stores new messages claims for this process's engine.
     func claimAlong(_ along: ClaimAlong) {
-        engine.setAlong(along)
+        engine.claimAlong.set(along)
     }
 
     /// The most jobs one transaction has held so far.
@@ -158,17 +158,24 @@ final class Writer: Sendable {
         _ batch: [WriteJob], connection: Connection, engine: LocalEngine, logger: Logger, commitSent: inout Bool
     ) throws(PostgresError) -> [Swift.Result<Void, any Error>] {
         var context = WriteContext(connection: connection)
-        var along: (reservation: ClaimAlongReservation, claimed: [ClaimedMessage])?
+        var along: ClaimAlongReservation?
         do {
             try WriteJob.run(batch, in: context)
-            along = try claimAlong(in: context, engine: engine)
+            // The batch stored new messages and this process's engine takes some now: its
+            // claim, in the batch's transaction (one that fails fails the fast path).
+            along = ClaimAlongReservation(newMessages: context.newMessages, in: engine.claimAlong)
+            if let along {
+                along.claimed = try context.claimDue(
+                    now: along.now, owner: along.along.owner, leaseUntil: along.leaseUntil, limit: along.requested,
+                    maxAge: along.along.maxAge)
+            }
             try commit(context, engine: engine, along: along, logger: logger, commitSent: &commitSent)
             // Before the batch's callers hear of it: intake's word to the engine then finds
             // the message held already.
-            along?.reservation.finish(.success(along?.claimed ?? []))
+            along?.committed()
             return Array(repeating: .success(()), count: batch.count)
         } catch {
-            along?.reservation.finish(.failure(PostgresError.storeError(error)))
+            along?.finish(.failure(PostgresError.storeError(error)))
             try rethrowIfFatal(error)
         }
         try connection.execute("ROLLBACK; " + History.releaseAfterFailure)
@@ -194,24 +201,6 @@ final class Writer: Sendable {
         return outcomes
     }
 
-    /// When the batch stored new messages and this process's engine takes some now: its
-    /// claim, in the batch's transaction. A failed claim fails the fast path (its
-    /// reservation finished with the error).
-    private static func claimAlong(
-        in context: WriteContext, engine: LocalEngine
-    ) throws -> (reservation: ClaimAlongReservation, claimed: [ClaimedMessage])? {
-        guard context.newMessages > 0, let along = engine.along, let reservation = ClaimAlongReservation(along) else { return nil }
-        do {
-            let claimed = try context.claimDue(
-                now: reservation.now, owner: along.owner, leaseUntil: reservation.leaseUntil, limit: reservation.requested,
-                maxAge: along.maxAge)
-            return (reservation, claimed)
-        } catch {
-            reservation.finish(.failure(PostgresError.storeError(error)))
-            throw error
-        }
-    }
-
     /// A job's error that is the connection's or the server's (not the job's own) fails
     /// the whole batch: every job would meet it again.
     private static func rethrowIfFatal(_ error: any Error) throws(PostgresError) {
@@ -229,15 +218,12 @@ final class Writer: Sendable {
     /// tolerated (``Connection/pipeline(_:tolerating:)``): when it fails (its queue full)
     /// the batch stands, committed, and the other instances find the work by their poll.
     private static func commit(
-        _ context: WriteContext, engine: LocalEngine, along: (reservation: ClaimAlongReservation, claimed: [ClaimedMessage])?,
-        logger: Logger, commitSent: inout Bool
+        _ context: WriteContext, engine: LocalEngine, along: ClaimAlongReservation?, logger: Logger, commitSent: inout Bool
     ) throws(PostgresError) {
         var statements: [Connection.Statement] = []
         if !context.events.isEmpty { statements.append(Connection.Statement(sql: History.insert, values: History.insertParameters(context.events))) }
         statements.append(Connection.Statement(sql: "COMMIT"))
-        let claimedAlong = along.map { (claimed: $0.claimed.count, requested: $0.reservation.requested) }
-        let announces = context.announces(spareWorkers: engine.spareWorkers, claimedAlong: claimedAlong)
-        let notify = announces ? Connection.Statement(sql: "NOTIFY herald_work") : nil
+        let notify = context.announces(spareWorkers: engine.spareWorkers, along: along) ? Connection.Statement(sql: "NOTIFY herald_work") : nil
         commitSent = true
         let (results, unannounced) = try context.connection.pipeline(statements, tolerating: notify)
         if let unannounced {

@@ -34,7 +34,7 @@ final class StoreWriter: Sendable {
     private let closed = Outcome<Void>()
     private let logger: Logger
     let maxBatch: Int
-    private let engine = AlongHolder()
+    private let slot = ClaimAlongSlot()
 
     /// Opens the store at `path` on a new thread. Throws if it cannot be opened.
     init(path: String, logger: Logger = .disabled, maxBatch: Int = 1024) throws {
@@ -43,7 +43,7 @@ final class StoreWriter: Sendable {
         let opened = Outcome<Void>()
         tracker = StoreHealthTracker(logger: logger)
         let queue = self.queue
-        let (tracker, largest, engine) = (self.tracker, self.largestWriteBatch, self.engine)
+        let (tracker, largest, slot) = (self.tracker, self.largestWriteBatch, self.slot)
         let closed = self.closed
         startThread(named: "herald-store") { [logger, maxBatch] in
             let store: MessageStore
@@ -67,7 +67,7 @@ final class StoreWriter: Sendable {
                 closed.set(.success(()))
                 return
             }
-            StoreWriter.loop(store: store, queue: queue, tracker: tracker, largest: largest, engine: engine, logger: logger, maxBatch: maxBatch)
+            StoreWriter.loop(store: store, queue: queue, tracker: tracker, largest: largest, slot: slot, logger: logger, maxBatch: maxBatch)
             closed.set(.success(()))
         }
         try opened.wait().get()
@@ -106,7 +106,7 @@ final class StoreWriter: Sendable {
 
     /// From now on, each batch that stores new messages claims for this process's engine.
     func claimAlong(_ along: ClaimAlong) {
-        engine.set(along)
+        slot.set(along)
     }
 
     /// The most write jobs one transaction has held so far.
@@ -129,7 +129,7 @@ final class StoreWriter: Sendable {
     }
 
     private static func loop(
-        store: MessageStore, queue: JobQueue<Job>, tracker: StoreHealthTracker, largest: Largest, engine: AlongHolder, logger: Logger,
+        store: MessageStore, queue: JobQueue<Job>, tracker: StoreHealthTracker, largest: Largest, slot: ClaimAlongSlot, logger: Logger,
         maxBatch: Int
     ) {
         while let taken = queue.nextBatch(limit: maxBatch) {
@@ -152,17 +152,17 @@ final class StoreWriter: Sendable {
             }
             largest.value.max(batch.count, ordering: .relaxed)
 
-            var (outcomes, along) = commit(batch, store: store, engine: engine, logger: logger)
+            var (outcomes, along) = commit(batch, store: store, slot: slot, logger: logger)
             // Only now may the callers hear that it is kept: the commit went into the file at
             // the configured path, not into one deleted or replaced under it.
             if let replaced = store.replacedFile() {
                 outcomes = Array(repeating: .failure(fileReplaced(store)), count: batch.count)
                 tracker.lost(code: "store_file_replaced", file: replaced)
-                along?.reservation.finish(.failure(SQLiteError.storeError(fileReplaced(store))))
+                along?.finish(.failure(SQLiteError.storeError(fileReplaced(store))))
             } else {
                 // Before the batch's callers hear of it: intake's word to the engine then
                 // finds the message held already.
-                along?.reservation.finish(.success(along?.claimed ?? []))
+                along?.committed()
                 tracker.batchEnded(errors: outcomes.lazy.compactMap { outcome -> StoreError? in
                     guard case .failure(let error) = outcome else { return nil }
                     return SQLiteError.storeError(error)
@@ -182,12 +182,12 @@ final class StoreWriter: Sendable {
     /// and the claim along, committed, for the caller to hand over once the file is known
     /// to be the right one.
     private static func commit(
-        _ batch: [Job], store: MessageStore, engine: AlongHolder, logger: Logger
-    ) -> ([Result<Void, any Error>], (reservation: ClaimAlongReservation, claimed: [ClaimedMessage])?) {
+        _ batch: [Job], store: MessageStore, slot: ClaimAlongSlot, logger: Logger
+    ) -> ([Result<Void, any Error>], ClaimAlongReservation?) {
         let connection = store.connection
         var outcomes: [Result<Void, any Error>] = []
         outcomes.reserveCapacity(batch.count)
-        var along: (reservation: ClaimAlongReservation, claimed: [ClaimedMessage])?
+        var along: ClaimAlongReservation?
         do {
             try connection.run("BEGIN IMMEDIATE")
             store.newQueued = 0
@@ -200,11 +200,12 @@ final class StoreWriter: Sendable {
                     break
                 }
             }
-            if !failed, store.newQueued > 0, let claim = engine.along, let reservation = ClaimAlongReservation(claim) {
+            if !failed, let reservation = ClaimAlongReservation(newMessages: store.newQueued, in: slot) {
                 do {
-                    along = (reservation, try store.claimDue(
-                        now: reservation.now, owner: claim.owner, leaseUntil: reservation.leaseUntil, limit: reservation.requested,
-                        maxAge: claim.maxAge))
+                    reservation.claimed = try store.claimDue(
+                        now: reservation.now, owner: reservation.along.owner, leaseUntil: reservation.leaseUntil,
+                        limit: reservation.requested, maxAge: reservation.along.maxAge)
+                    along = reservation
                 } catch {
                     reservation.finish(.failure(SQLiteError.storeError(error)))
                     failed = true
@@ -233,7 +234,7 @@ final class StoreWriter: Sendable {
             try? connection.execute("ROLLBACK")
             logger.error("store commit failed", ["error": "\(error)", "batch.size": "\(batch.count)"])
             outcomes = Array(repeating: .failure(error), count: batch.count)
-            along?.reservation.finish(.failure(SQLiteError.storeError(error)))
+            along?.finish(.failure(SQLiteError.storeError(error)))
             along = nil
         }
         return (outcomes, along)

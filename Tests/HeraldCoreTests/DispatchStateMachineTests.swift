@@ -163,6 +163,8 @@ import Testing
         #expect(machine.nextDispatch() == .exit)
         machine.jobFinished()
         #expect(machine.recordFinished(1, committed: true, retryDue: false).isEmpty)
+        #expect(!machine.isIdle)  // the late claim lasts until its leases are given back
+        machine.leasesGivenBack()
         #expect(machine.isIdle)
         #expect(machine.held.isEmpty)
     }

@@ -7,7 +7,7 @@ import Testing
     @Test func aProcessWithoutAnEngineHasNoAnswerAndNoClaimAlong() {
         let engine = LocalEngine()
         #expect(engine.spareWorkers() == nil)
-        #expect(engine.along == nil)
+        #expect(engine.claimAlong.along == nil)
     }
 
     /// Asked at every commit that stores new messages, for as long as the process runs. Kept
@@ -17,11 +17,11 @@ import Testing
         let engine = LocalEngine()
         var answer = 0
         engine.setSpareWorkers { 3 }
-        engine.setAlong(ClaimAlong(owner: "a", leaseMilliseconds: 1, now: { 0 }, maxAge: { _ in 0 }, reserve: { 5 }, finish: { _, _ in }))
+        engine.claimAlong.set(ClaimAlong(owner: "a", leaseMilliseconds: 1, now: { 0 }, maxAge: { _ in 0 }, reserve: { 5 }, finish: { _, _ in }))
         var reserved = 0
         for _ in 0..<1_000_000 {
             answer = engine.spareWorkers() ?? -1
-            reserved = engine.along?.reserve() ?? -1
+            reserved = engine.claimAlong.along?.reserve() ?? -1
         }
         #expect(answer == 3)
         #expect(reserved == 5)

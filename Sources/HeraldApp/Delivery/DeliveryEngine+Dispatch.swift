@@ -47,7 +47,15 @@ extension DeliveryEngine {
             shared.unlock()
             return
         }
-        release(accept(claimed, requested: capacity), why: "claimed while stopping")
+        giveBack(accept(claimed, requested: capacity))
+    }
+
+    /// Gives back what a claim returned after `stop()`, then ends that claim (see
+    /// ``DispatchStateMachine/ClaimOutcome/release``).
+    private func giveBack(_ ids: [Int64]) {
+        guard !ids.isEmpty else { return }
+        release(ids, why: "claimed while stopping")
+        shared.withLock { $0.leasesGivenBack() }
     }
 
     /// Hands what a claim returned to the workers; returns the leases to give back (claimed
@@ -65,18 +73,9 @@ extension DeliveryEngine {
     func claimedAlong(_ result: Result<[ClaimedMessage], StoreError>, requested: Int) {
         switch result {
         case .success(let claimed):
-            // Stopping: nobody sends them. Given back off the store's thread (a release is a
-            // write) before the claim counts as finished, so that stop() waits for it and the
-            // store is still open (a lease left behind would hold them for its 30 s).
-            if !claimed.isEmpty && shared.withLock({ $0.stopping }) {
-                Thread {
-                    self.release(claimed.map(\.id), why: "claimed while stopping")
-                    _ = self.accept([], requested: requested)
-                }.start()
-                return
-            }
+            // Claimed after stop(): given back off the store's thread (a release is a write).
             let release = accept(claimed, requested: requested)
-            if !release.isEmpty { Thread { self.release(release, why: "claimed while stopping") }.start() }
+            if !release.isEmpty { Thread { self.giveBack(release) }.start() }
         case .failure:
             // The transaction failed (its writer logged why): nothing was stored nor claimed.
             shared.withLock { $0.claimFailed() }

@@ -98,7 +98,7 @@ public struct DispatchStateMachine: Sendable {
         guard !stopping else { return 0 }
         let count = claimable
         if count > 0 { claiming = true }
-        return max(count, 0)
+        return count
     }
 
     /// What to do with what a claim returned.
@@ -108,17 +108,20 @@ public struct DispatchStateMachine: Sendable {
         /// Claimed again while this process still holds them (a stalled lease ran out): the
         /// first claim finishes them; they are not sent twice.
         public var alreadyHeld: [Int64] = []
-        /// Claimed after `stop()`: nobody will send them; give their leases back.
+        /// Claimed after `stop()`: nobody will send them; give their leases back, then call
+        /// ``leasesGivenBack()``: until then the claim is still in flight, so that `stop()`
+        /// waits for the release (the store closes right after it).
         public var release: [Int64] = []
     }
 
     public mutating func claimed(_ messages: [ClaimedMessage], requested: Int) -> ClaimOutcome {
-        claiming = false
         var outcome = ClaimOutcome()
         guard !stopping else {
             outcome.release = messages.map(\.id)
+            claiming = !outcome.release.isEmpty
             return outcome
         }
+        claiming = false
         for message in messages {
             if held.insert(message.id).inserted {
                 waiting.append(message)
@@ -133,6 +136,11 @@ public struct DispatchStateMachine: Sendable {
     }
 
     public mutating func claimFailed() {
+        claiming = false
+    }
+
+    /// What a claim returned after `stop()` is given back: the claim is over.
+    public mutating func leasesGivenBack() {
         claiming = false
     }
 

@@ -1,10 +1,12 @@
+import Foundation
+
 /// This process's delivery engine, as a store's writer sees it when a transaction stores
 /// new messages: the writer claims for the engine in that same transaction, so that a new
 /// message is stored and leased in one commit and a worker starts it as the commit lands,
-/// instead of after a second transaction of the dispatcher's (under load that claim was
-/// about two in five of the writer's transactions, and a commit more between a webhook and
-/// its send). The claim is the dispatcher's own, made for it: due messages oldest first,
-/// as many as the engine can take now, with the same lease.
+/// instead of after a second transaction of the dispatcher's (a commit more between a
+/// webhook and its send at a light load; under load that claim mostly shared the next
+/// batch's transaction already). The claim is the dispatcher's own, made for it: due
+/// messages oldest first, as many as the engine can take now, with the same lease.
 public struct ClaimAlong: Sendable {
     /// The instance that owns the leases.
     public var owner: String
@@ -36,13 +38,40 @@ public struct ClaimAlong: Sendable {
     }
 }
 
-/// A reservation of ``ClaimAlong`` in one transaction: its claim, then the one call of
-/// `finish` that every reservation gets, whatever becomes of the transaction.
+/// Where a store keeps the ``ClaimAlong`` of this process's engine (nil until one
+/// registers). Under a lock, not a `Mutex`: a closure read out of `Mutex.withLock`'s inout
+/// value is wrapped in a new reabstraction thunk and written back on every read, so each
+/// read went through all the earlier wrappers (ever slower, ever deeper: a stack overflow
+/// after enough commits).
+public final class ClaimAlongSlot: @unchecked Sendable {
+    private let lock = NSLock()
+    /// Guarded by `lock`.
+    private var claim: ClaimAlong?
+
+    public init() {}
+
+    public func set(_ along: ClaimAlong) {
+        lock.lock()
+        claim = along
+        lock.unlock()
+    }
+
+    public var along: ClaimAlong? {
+        lock.lock()
+        defer { lock.unlock() }
+        return claim
+    }
+}
+
+/// A reservation of ``ClaimAlong`` in one transaction: what its claim took, then the one
+/// call of `finish` that every reservation gets, whatever becomes of the transaction.
 public final class ClaimAlongReservation: @unchecked Sendable {
     // Used by the store's thread only.
     public let along: ClaimAlong
     public let requested: Int
     public let now: Int64
+    /// What the claim took, in claim order (set by the store, in the transaction).
+    public var claimed: [ClaimedMessage] = []
     private var finished = false
 
     /// Reserves a claim for the engine; nil when it takes nothing now.
@@ -54,7 +83,22 @@ public final class ClaimAlongReservation: @unchecked Sendable {
         now = along.now()
     }
 
+    /// A reservation for a transaction that stored `newMessages`, if any and if the slot
+    /// holds an engine's claim (the slot is not read otherwise).
+    public convenience init?(newMessages: Int, in slot: ClaimAlongSlot) {
+        guard newMessages > 0, let along = slot.along else { return nil }
+        self.init(along)
+    }
+
     public var leaseUntil: Int64 { now + along.leaseMilliseconds }
+
+    /// Whether the claim took all it asked for (more may be due than this process takes).
+    public var cameBackFull: Bool { claimed.count >= requested }
+
+    /// The transaction committed: hands what the claim took to the engine.
+    public func committed() {
+        finish(.success(claimed))
+    }
 
     /// Hands the result to the engine, once (later calls do nothing).
     public func finish(_ result: Result<[ClaimedMessage], StoreError>) {
