@@ -4,16 +4,24 @@ import Synchronization
 
 /// A delivery queue that forwards to a real one, with faults a test can switch on: the
 /// next records fail as a full disk would make them fail, and a claim can be held at a
-/// gate (to stop the engine while it is in flight).
+/// gate (to stop the engine while it is in flight). It counts the claims made through it.
 public final class FaultyQueue: DeliveryQueue {
     private let base: any DeliveryQueue
     private let failingFinishes = Mutex(0)
     private let claimGate = Mutex<DispatchSemaphore?>(nil)
     private let claimsWaiting = Mutex(0)
+    private let claimCount = Mutex(0)
+    private let passesClaimAlong: Bool
 
-    public init(_ base: any DeliveryQueue) {
+    /// `passesClaimAlong`: the base store also claims for the engine along with new messages
+    /// (those claims bypass the gate and the count); by default every claim comes through here.
+    public init(_ base: any DeliveryQueue, passesClaimAlong: Bool = false) {
         self.base = base
+        self.passesClaimAlong = passesClaimAlong
     }
+
+    /// How many claims came through ``claim(upTo:owner:now:leaseUntil:maxAge:)`` so far.
+    public var claims: Int { claimCount.withLock { $0 } }
 
     /// The next `count` attempt records fail (nothing is written).
     public func failNextFinishes(_ count: Int) { failingFinishes.withLock { $0 = count } }
@@ -31,6 +39,7 @@ public final class FaultyQueue: DeliveryQueue {
     public func claim(
         upTo limit: Int, owner: String, now: Int64, leaseUntil: Int64, maxAge: @escaping @Sendable (String?) -> Int64
     ) throws(StoreError) -> [ClaimedMessage] {
+        claimCount.withLock { $0 += 1 }
         if let gate = claimGate.withLock({ gate in defer { gate = nil }; return gate }) {
             claimsWaiting.withLock { $0 += 1 }
             gate.wait()
@@ -61,9 +70,9 @@ public final class FaultyQueue: DeliveryQueue {
     public func onWorkQueued(spareWorkers: @escaping @Sendable () -> Int, _ wake: @escaping @Sendable () -> Void) {
         base.onWorkQueued(spareWorkers: spareWorkers, wake)
     }
-    /// Not passed on: every claim goes through ``claim(upTo:owner:now:leaseUntil:maxAge:)``
-    /// and its gate (the dispatcher's path), none along with the base store's commits.
-    public func claimAlongWithNewMessages(_ along: ClaimAlong) {}
+    public func claimAlongWithNewMessages(_ along: ClaimAlong) {
+        if passesClaimAlong { base.claimAlongWithNewMessages(along) }
+    }
     public func register(_ instance: InstanceRecord) throws(StoreError) { try base.register(instance) }
     public func heartbeat(_ instanceID: String, at: Int64) throws(StoreError) { try base.heartbeat(instanceID, at: at) }
     public func deregister(_ instanceID: String) throws(StoreError) { try base.deregister(instanceID) }
