@@ -7,6 +7,11 @@
 # instance), PostgreSQL with one instance, and PostgreSQL with three
 # instances on one database (the load spread over them). PostgreSQL runs here, on the
 # same two cores, with its defaults (fsync on; Herald commits with synchronous_commit on).
+# The backlog and webhook to sent run twice: with every process sharing the two cores, and
+# with each instance held to a CPU budget of its own (INSTANCE_CPU cores, 0.4 unless set;
+# a cgroup's CFS quota, as if each instance ran on a machine of its own beside the
+# database: the deployment several instances are for). The budget needs root and a
+# writable cgroup cpu controller; without them those runs are left out, and say so.
 # Writes results/postgres-<time>.json and prints medians with the ratios.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -18,8 +23,10 @@ cleanup() {  # also stops the database server
   kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true
   [ -n "$pgbin" ] && [ -d "$work/pg/data" ] && as_server "$pgbin/pg_ctl" -D "$work/pg/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$work"
+  for group in "${groups[@]}"; do rmdir "$group" 2>/dev/null || true; done
 }
 trap cleanup EXIT
+groups=()
 
 "$root/scripts/install-deps.sh" --test   # libpq-dev, postgresql
 if ! command -v smtp-sink >/dev/null && [ ! -x /usr/sbin/smtp-sink ]; then
@@ -45,6 +52,34 @@ new_database() { local name="bench_$(date +%s%N)"; sql -d postgres -c "CREATE DA
 pids+=($!)
 wait_port 12525
 
+# Each instance's CPU budget: a cgroup per instance index, cgroup v2 (cpu.max) or v1
+# (cpu.cfs_quota_us), over a 10 ms period so that a throttled instance waits briefly.
+budget_cores=${INSTANCE_CPU:-0.4}
+budget_quota=$(python3 -c "print(int(float('$budget_cores') * 10000))")
+cgroup_root=""
+if [ "$(id -u)" -eq 0 ]; then
+  if [ -w /sys/fs/cgroup/cgroup.subtree_control ] && grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control; then
+    cgroup_root=/sys/fs/cgroup
+  elif [ -w /sys/fs/cgroup/cpu/cgroup.procs ]; then
+    cgroup_root=/sys/fs/cgroup/cpu
+  fi
+fi
+budget_group() {  # INDEX: the group's folder, made and given the quota
+  local group="$cgroup_root/herald-bench-$1"
+  mkdir -p "$group"
+  if [ -f "$group/cpu.max" ]; then echo "$budget_quota 10000" > "$group/cpu.max"
+  else echo 10000 > "$group/cpu.cfs_period_us"; echo "$budget_quota" > "$group/cpu.cfs_quota_us"; fi
+  echo "$group"
+}
+if [ -n "$cgroup_root" ]; then  # a process must be able to join a group
+  for index in 1 2 3; do groups+=("$(budget_group "$index")"); done
+  sleep 5 & probe=$!
+  echo "$probe" > "${groups[0]}/cgroup.procs" 2>/dev/null || cgroup_root=""
+  kill "$probe"; wait "$probe" 2>/dev/null || true
+fi
+[ -n "$cgroup_root" ] || echo "no writable cgroup cpu controller (or not root): the runs with a CPU budget per instance are left out" >&2
+budget=""   # set: instances start inside their groups
+
 # start SYSTEM INSTANCES: starts herald serve (extra environment in serve_env), sets
 # $ports (comma separated), $db (file or database name) and $here_pids.
 # With a third argument, on the store of the last start (a new one otherwise).
@@ -56,10 +91,12 @@ start() {
   if [ "$system" = sqlite ]; then location=$db; else location="postgres://postgres@/$db?host=$work/pg&port=15432"; fi
   ports=""; here_pids=()
   for index in $(seq 1 "$count"); do
-    local port=$((18900 + index))
+    local port=$((18900 + index)) launcher=()
+    # Into its group before it execs Herald, so that every thread it starts is held there.
+    [ -n "$budget" ] && launcher=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$(budget_group "$index")")
     env HERALD_WEBHOOK_SECRET=$secret HERALD_LISTEN=127.0.0.1:$port HERALD_DATABASE="$location" HERALD_LOG_LEVEL=warning \
       HERALD_CONFIG="$work/herald.json" HERALD_TEMPLATES="$root/templates" "${serve_env[@]}" \
-      "$root/.build/release/herald" serve "${serve_flags[@]}" 2>>"$work/herald-$system.log" &
+      "${launcher[@]}" "$root/.build/release/herald" serve "${serve_flags[@]}" 2>>"$work/herald-$system.log" &
     here_pids+=($!)
     ports="${ports:+$ports,}$port"
   done
@@ -97,24 +134,9 @@ autovacuums() {
   sql -d "$db" -c "SELECT sum(autovacuum_count + autoanalyze_count) FROM pg_stat_user_tables"
 }
 
-: > "$out"
-for round in $(seq 1 "$rounds"); do
-  # Intake: store and acknowledge only.
-  serve_env=() serve_flags=(--no-delivery)
-  for connections in 16 128; do
-    for setup in $(setups "$round"); do
-      system=${setup%:*} instances=${setup#*:}
-      start "$system" "$instances"
-      "$load" --ports "$ports" --secret $secret --body "$body" --connections $connections --seconds "$seconds" \
-        --label "$system-$instances" > "$work/load.json"
-      stop
-      rows=$(count "SELECT COUNT(*) FROM messages")
-      python3 -c "
-import json; r = json.load(open('$work/load.json'))
-r.update({'kind': 'intake', 'system': '$system', 'instances': $instances, 'round': $round, 'rows': $rows})
-print(json.dumps(r))" | tee -a "$out"
-    done
-  done
+# The backlog and webhook to sent, for every setup of round $round; with an argument, each
+# delivering instance held to its CPU budget (the rows' kinds then begin with budget-).
+deliveries() {
   # Delivery of a backlog: 30,000 messages stored by one instance that does not deliver,
   # then sent by the instances (started together, as every start here), timed from the
   # first attempt to the end of the last: claims, sends and records only.
@@ -133,7 +155,7 @@ print(json.dumps(r))" | tee -a "$out"
     [ "$system" = postgres ] && sql -d "$db" -c "VACUUM ANALYZE"
     serve_env=(HERALD_WORKERS=8 "HERALD_SMTP_URL=smtp://127.0.0.1:12525/bench.local?disable_starttls=true") serve_flags=()
     before=$(autovacuums)
-    start "$system" "$instances" same
+    budget=${1:-} start "$system" "$instances" same
     drained
     stop
     during=$(( $(autovacuums after) - before ))
@@ -143,14 +165,14 @@ print(json.dumps(r))" | tee -a "$out"
     python3 -c "
 import json
 sent, not_sent, first, last = [int(x) for x in '$stats'.split('|')]
-print(json.dumps({'kind': 'backlog', 'system': '$system', 'instances': $instances, 'round': $round, 'sent': sent,
+print(json.dumps({'kind': '${1:+budget-}backlog', 'system': '$system', 'instances': $instances, 'round': $round, 'sent': sent,
                   'not_sent': not_sent, 'messages_per_s': round(sent * 1000 / max(last - first, 1)), 'autovacuums': $during}))" | tee -a "$out"
   done
   # Webhook to sent: webhooks as fast as 16 connections go, while the instances send them on.
   serve_env=(HERALD_WORKERS=8 "HERALD_SMTP_URL=smtp://127.0.0.1:12525/bench.local?disable_starttls=true") serve_flags=()
   for setup in $(setups "$round"); do
     system=${setup%:*} instances=${setup#*:}
-    start "$system" "$instances"
+    budget=${1:-} start "$system" "$instances"
     "$load" --ports "$ports" --secret $secret --body "$body" --connections 16 --seconds "$seconds" --warmup 0 \
       --max-requests 150000 --label "$system-$instances" > "$work/load.json"
     drained
@@ -162,10 +184,32 @@ print(json.dumps({'kind': 'backlog', 'system': '$system', 'instances': $instance
     python3 -c "
 import json; r = json.load(open('$work/load.json'))
 sent, not_sent, first, last = [int(x) for x in '$stats'.split('|')]
-r.update({'kind': 'delivery', 'system': '$system', 'instances': $instances, 'round': $round, 'sent': sent, 'not_sent': not_sent,
+r.update({'kind': '${1:+budget-}delivery', 'system': '$system', 'instances': $instances, 'round': $round, 'sent': sent, 'not_sent': not_sent,
           'webhooks_per_s': r['rps'], 'messages_per_s': round(sent * 1000 / max(last - first, 1))})
 print(json.dumps(r))" | tee -a "$out"
   done
+}
+
+: > "$out"
+for round in $(seq 1 "$rounds"); do
+  # Intake: store and acknowledge only.
+  serve_env=() serve_flags=(--no-delivery)
+  for connections in 16 128; do
+    for setup in $(setups "$round"); do
+      system=${setup%:*} instances=${setup#*:}
+      start "$system" "$instances"
+      "$load" --ports "$ports" --secret $secret --body "$body" --connections $connections --seconds "$seconds" \
+        --label "$system-$instances" > "$work/load.json"
+      stop
+      rows=$(count "SELECT COUNT(*) FROM messages")
+      python3 -c "
+import json; r = json.load(open('$work/load.json'))
+r.update({'kind': 'intake', 'system': '$system', 'instances': $instances, 'round': $round, 'rows': $rows})
+print(json.dumps(r))" | tee -a "$out"
+    done
+  done
+  deliveries
+  [ -n "$cgroup_root" ] && deliveries budget
   # Steady: 200 webhooks/s (8 connections), from each webhook's arrival to the start of
   # its attempt (milliseconds, as the store records them).
   for setup in $(setups "$round"); do
@@ -187,7 +231,7 @@ print(json.dumps(r))" | tee -a "$out"
   done
 done
 
-python3 - "$out" <<'PY'
+python3 - "$out" "$budget_cores" <<'PY'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 setups = [("sqlite", 1), ("postgres", 1), ("postgres", 3)]
@@ -209,14 +253,22 @@ for c in (16, 128):
     for setup, rs, m in medians("intake", connections=c):
         ok = all(r["rows"] >= r["requests"] for r in rs)
         print(f"{setup[0]:>8} x{setup[1]}  {c:>11}  {m('rps'):>8.0f}  {ratio('intake', 'rps', setup, connections=c):>7.2f}x  {m('p50_ms'):>6.2f}  {m('p99_ms'):>6.2f}  {sum(r['errors'] for r in rs):>6}  {ok}")
-print("backlog         messages/s  / SQLite  / one PG  sent/round  not sent  autovacuums")
-one = {r["round"]: r["messages_per_s"] for r in pick("backlog", "postgres", 1)}
-for setup, rs, m in medians("backlog"):
-    per_one = statistics.median(r["messages_per_s"] / one[r["round"]] for r in rs if one.get(r["round"])) if setup[0] == "postgres" else float("nan")
-    print(f"{setup[0]:>8} x{setup[1]}  {m('messages_per_s'):>10.0f}  {ratio('backlog', 'messages_per_s', setup):>7.2f}x  {per_one:>6.2f}x  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}  {sum(r.get('autovacuums', 0) for r in rs):>11}")
-print("webhook to sent messages/s  / SQLite  webhooks/s  sent/round  not sent")
-for setup, rs, m in medians("delivery"):
-    print(f"{setup[0]:>8} x{setup[1]}  {m('messages_per_s'):>10.0f}  {ratio('delivery', 'messages_per_s', setup):>7.2f}x  {m('webhooks_per_s'):>10.0f}  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}")
+def per_one(kind, setup):
+    """Three instances over one, each round's pair (PostgreSQL only)."""
+    one = {r["round"]: r["messages_per_s"] for r in pick(kind, "postgres", 1)}
+    values = [r["messages_per_s"] / one[r["round"]] for r in pick(kind, *setup) if one.get(r["round"])]
+    return statistics.median(values) if setup[0] == "postgres" and values else float("nan")
+budget = f"each instance held to {sys.argv[2]} cores"
+for kind, title in (("backlog", "backlog       "), ("budget-backlog", f"backlog, {budget}\n              ")):
+    if not pick(kind, "postgres", 1): continue
+    print(f"{title} messages/s  / SQLite  / one PG  sent/round  not sent  autovacuums")
+    for setup, rs, m in medians(kind):
+        print(f"{setup[0]:>8} x{setup[1]}  {m('messages_per_s'):>10.0f}  {ratio(kind, 'messages_per_s', setup):>7.2f}x  {per_one(kind, setup):>6.2f}x  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}  {sum(r.get('autovacuums', 0) for r in rs):>11}")
+for kind, title in (("delivery", "webhook to sent"), ("budget-delivery", f"webhook to sent, {budget}\n               ")):
+    if not pick(kind, "postgres", 1): continue
+    print(f"{title} messages/s  / SQLite  / one PG  webhooks/s  sent/round  not sent")
+    for setup, rs, m in medians(kind):
+        print(f"{setup[0]:>8} x{setup[1]}  {m('messages_per_s'):>10.0f}  {ratio(kind, 'messages_per_s', setup):>7.2f}x  {per_one(kind, setup):>6.2f}x  {m('webhooks_per_s'):>10.0f}  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}")
 print("steady 200/s   to attempt p50 / p90 / p99 ms   2xx p50 / p99 ms  sent/round")
 for setup, rs, m in medians("steady"):
     print(f"{setup[0]:>8} x{setup[1]}  {m('to_attempt_p50_ms'):>8.0f} / {m('to_attempt_p90_ms'):.0f} / {m('to_attempt_p99_ms'):.0f}  {m('p50_ms'):>12.2f} / {m('p99_ms'):.2f}  {m('sent'):>10.0f}")
