@@ -64,21 +64,19 @@ if [ "$(id -u)" -eq 0 ]; then
     cgroup_root=/sys/fs/cgroup/cpu
   fi
 fi
-budget_group() {  # INDEX: the group's folder, made and given the quota
-  local group="$cgroup_root/herald-bench-$1"
-  mkdir -p "$group"
-  if [ -f "$group/cpu.max" ]; then echo "$budget_quota 10000" > "$group/cpu.max"
-  else echo 10000 > "$group/cpu.cfs_period_us"; echo "$budget_quota" > "$group/cpu.cfs_quota_us"; fi
-  echo "$group"
-}
-if [ -n "$cgroup_root" ]; then  # a process must be able to join a group
-  for index in 1 2 3; do groups+=("$(budget_group "$index")"); done
-  sleep 5 & probe=$!
-  echo "$probe" > "${groups[0]}/cgroup.procs" 2>/dev/null || cgroup_root=""
-  kill "$probe"; wait "$probe" 2>/dev/null || true
+if [ -n "$cgroup_root" ]; then  # one group per instance index, made once
+  for index in 1 2 3; do
+    group="$cgroup_root/herald-bench-$index"
+    mkdir -p "$group"
+    if [ -f "$group/cpu.max" ]; then echo "$budget_quota 10000" > "$group/cpu.max"
+    else echo 10000 > "$group/cpu.cfs_period_us"; echo "$budget_quota" > "$group/cpu.cfs_quota_us"; fi
+    groups+=("$group")
+  done
+  # A process must be able to join one (a subshell joins, then ends).
+  (echo "$BASHPID" > "${groups[0]}/cgroup.procs") 2>/dev/null || cgroup_root=""
 fi
 [ -n "$cgroup_root" ] || echo "no writable cgroup cpu controller (or not root): the runs with a CPU budget per instance are left out" >&2
-budget=""   # set: instances start inside their groups
+budget=""   # set (for one start: budget=1 start ...): the instances start inside their groups
 
 # start SYSTEM INSTANCES: starts herald serve (extra environment in serve_env), sets
 # $ports (comma separated), $db (file or database name) and $here_pids.
@@ -93,7 +91,7 @@ start() {
   for index in $(seq 1 "$count"); do
     local port=$((18900 + index)) launcher=()
     # Into its group before it execs Herald, so that every thread it starts is held there.
-    [ -n "$budget" ] && launcher=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$(budget_group "$index")")
+    [ -n "$budget" ] && launcher=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "${groups[index - 1]}")
     env HERALD_WEBHOOK_SECRET=$secret HERALD_LISTEN=127.0.0.1:$port HERALD_DATABASE="$location" HERALD_LOG_LEVEL=warning \
       HERALD_CONFIG="$work/herald.json" HERALD_TEMPLATES="$root/templates" "${serve_env[@]}" \
       "${launcher[@]}" "$root/.build/release/herald" serve "${serve_flags[@]}" 2>>"$work/herald-$system.log" &
@@ -136,6 +134,7 @@ autovacuums() {
 
 # The backlog and webhook to sent, for every setup of round $round; with an argument, each
 # delivering instance held to its CPU budget (the rows' kinds then begin with budget-).
+# The instance that stores the backlog runs without one: only delivery is timed there.
 deliveries() {
   # Delivery of a backlog: 30,000 messages stored by one instance that does not deliver,
   # then sent by the instances (started together, as every start here), timed from the
@@ -259,14 +258,14 @@ def per_one(kind, setup):
     values = [r["messages_per_s"] / one[r["round"]] for r in pick(kind, *setup) if one.get(r["round"])]
     return statistics.median(values) if setup[0] == "postgres" and values else float("nan")
 budget = f"each instance held to {sys.argv[2]} cores"
-for kind, title in (("backlog", "backlog       "), ("budget-backlog", f"backlog, {budget}\n              ")):
+for kind, title in (("backlog", "backlog"), ("budget-backlog", f"backlog, {budget}")):
     if not pick(kind, "postgres", 1): continue
-    print(f"{title} messages/s  / SQLite  / one PG  sent/round  not sent  autovacuums")
+    print(f"{title}\n              messages/s  / SQLite  / one PG  sent/round  not sent  autovacuums")
     for setup, rs, m in medians(kind):
         print(f"{setup[0]:>8} x{setup[1]}  {m('messages_per_s'):>10.0f}  {ratio(kind, 'messages_per_s', setup):>7.2f}x  {per_one(kind, setup):>6.2f}x  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}  {sum(r.get('autovacuums', 0) for r in rs):>11}")
-for kind, title in (("delivery", "webhook to sent"), ("budget-delivery", f"webhook to sent, {budget}\n               ")):
+for kind, title in (("delivery", "webhook to sent"), ("budget-delivery", f"webhook to sent, {budget}")):
     if not pick(kind, "postgres", 1): continue
-    print(f"{title} messages/s  / SQLite  / one PG  webhooks/s  sent/round  not sent")
+    print(f"{title}\n              messages/s  / SQLite  / one PG  webhooks/s  sent/round  not sent")
     for setup, rs, m in medians(kind):
         print(f"{setup[0]:>8} x{setup[1]}  {m('messages_per_s'):>10.0f}  {ratio(kind, 'messages_per_s', setup):>7.2f}x  {per_one(kind, setup):>6.2f}x  {m('webhooks_per_s'):>10.0f}  {m('sent'):>10.0f}  {sum(r['not_sent'] for r in rs):>8}")
 print("steady 200/s   to attempt p50 / p90 / p99 ms   2xx p50 / p99 ms  sent/round")
